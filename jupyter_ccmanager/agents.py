@@ -1,0 +1,105 @@
+"""Agent profiles: how to launch, interrupt, watch and resume a kind of program.
+
+Profiles are data, not code paths, so a user can add another agent (codex,
+gemini, aider, ...) through ``CCManagerApp.agents`` without writing Python::
+
+    c.CCManagerApp.agents = {
+        "aider": {
+            "argv": ["aider"],
+            "interrupt": "\\x03",
+            "rules": {"waiting": [{"pattern": r"\\(Y\\)es/\\(N\\)o", "detail": "question"}]},
+        },
+    }
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass, field
+from typing import Any
+
+from .validation import RequestError
+
+CLAUDE_INSTALL_HINT = (
+    "The 'claude' CLI was not found on PATH. Install it with "
+    "'npm install -g @anthropic-ai/claude-code' (or set "
+    "c.CCManagerApp.agents = {'claude': {'argv': ['/path/to/claude']}})."
+)
+
+
+@dataclass
+class AgentProfile:
+    """Everything the manager needs to know about one kind of agent."""
+
+    name: str
+    argv: list[str]
+    env: dict[str, str] = field(default_factory=dict)
+    #: Bytes typed by "interrupt": Esc for Claude Code, Ctrl-C for shells.
+    interrupt: str = "\x03"
+    #: Screen rules by state: {"waiting": [{"pattern": regex, "detail": str}], "busy": [...]}.
+    rules: dict[str, list[dict[str, str]]] = field(default_factory=dict)
+    #: Seconds the screen must be still before a non-matching screen counts as idle.
+    idle_debounce: float = 0.5
+    #: Whether this profile is the Claude Code CLI (session ids, hooks, --resume).
+    claude: bool = False
+    #: Message for AGENT_NOT_FOUND when argv[0] is not on PATH.
+    install_hint: str = ""
+
+    def resolve_argv(self, extra: list[str] | None = None) -> list[str]:
+        """The argv to spawn, with argv[0] found on PATH or a clear error."""
+        argv = [*self.argv, *(extra or [])]
+        exe = argv[0]
+        found = exe if os.path.isabs(exe) and os.access(exe, os.X_OK) else shutil.which(exe)
+        if not found:
+            hint = self.install_hint or f"'{exe}' was not found on PATH."
+            raise RequestError(400, "AGENT_NOT_FOUND", hint)
+        return [found, *argv[1:]]
+
+
+def default_shell() -> str:
+    """The user's $SHELL, else bash, else sh."""
+    shell = os.environ.get("SHELL")
+    if shell and shutil.which(shell):
+        return shell
+    return shutil.which("bash") or "/bin/sh"
+
+
+def builtin_profiles() -> dict[str, AgentProfile]:
+    """The profiles every server has: claude, shell and command."""
+    from .claude_rules import CLAUDE_RULES  # local import: keeps this module data-light
+
+    return {
+        "claude": AgentProfile(
+            name="claude",
+            argv=["claude"],
+            interrupt="\x1b",
+            rules=CLAUDE_RULES,
+            idle_debounce=0.6,
+            claude=True,
+            install_hint=CLAUDE_INSTALL_HINT,
+        ),
+        "shell": AgentProfile(name="shell", argv=[default_shell()]),
+        "command": AgentProfile(name="command", argv=[]),
+    }
+
+
+_FIELDS = {"argv", "env", "interrupt", "rules", "idle_debounce", "claude", "install_hint"}
+
+
+def load_profiles(config: dict[str, Any]) -> dict[str, AgentProfile]:
+    """Merge user profiles from ``CCManagerApp.agents`` over the built-in ones.
+
+    A user entry for an existing name updates only the keys it gives, so
+    ``{"claude": {"argv": ["/opt/claude"]}}`` keeps the Claude rules.
+    """
+    profiles = builtin_profiles()
+    for name, spec in (config or {}).items():
+        if not isinstance(spec, dict) or set(spec) - _FIELDS:
+            raise ValueError(f"Agent profile {name!r} must be a dict with keys from {_FIELDS}")
+        base = profiles.get(name) or AgentProfile(name=name, argv=[])
+        values = {**base.__dict__, **spec, "name": name}
+        if not values["argv"] and name != "command":
+            raise ValueError(f"Agent profile {name!r} needs an 'argv' list")
+        profiles[name] = AgentProfile(**values)
+    return profiles

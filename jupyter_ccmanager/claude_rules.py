@@ -1,0 +1,32 @@
+"""Screen rules for the Claude Code CLI, as data.
+
+Each rule is a regular expression searched in the bottom part of the screen.
+The first matching ``waiting`` rule wins (its ``detail`` becomes
+``state_detail``), then ``busy``; a screen matching neither is idle once it has
+been still for the profile's debounce. These strings change between CLI
+versions; hooks (see ``hooks.py``) are the primary signal, these the fallback.
+"""
+
+from __future__ import annotations
+
+CLAUDE_RULES: dict[str, list[dict[str, str]]] = {
+    "waiting": [
+        {"pattern": r"Do you want to use this API key\?", "detail": "api_key"},
+        {
+            "pattern": r"(?i)do you trust the files in this folder|Is this a project you",
+            "detail": "trust",
+        },
+        {"pattern": r"(?i)select login method|Paste code here|/login", "detail": "login"},
+        {
+            "pattern": r"Do you want to (proceed|make this edit|create|allow)",
+            "detail": "permission",
+        },
+        {"pattern": r"Would you like to", "detail": "question"},
+        {"pattern": r"Esc to cancel", "detail": "question"},
+    ],
+    "busy": [
+        {"pattern": r"(?i)esc to interrupt"},
+        {"pattern": r"(?i)ctrl\+c to interrupt"},
+        {"pattern": r"…\s*\(\d+s\b"},
+    ],
+}
