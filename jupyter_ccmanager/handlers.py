@@ -8,11 +8,13 @@ its input completely, and only then calls the manager. Errors are always
 
 from __future__ import annotations
 
+import getpass
 import json
 from http.client import responses
 from typing import TYPE_CHECKING, Any
 
 from jupyter_server.auth.decorator import authorized
+from jupyter_server.auth.identity import IdentityProvider
 from jupyter_server.base.handlers import APIHandler
 from tornado import web
 
@@ -42,8 +44,17 @@ class CCManagerHandler(APIHandler):
 
     @property
     def username(self) -> str | None:
-        user = self.current_user
-        return getattr(user, "username", None) or (user if isinstance(user, str) else None)
+        """Who owns a new session.
+
+        jupyter_server's default identity provider invents a random anonymous
+        user for each token-authenticated request, which would make
+        per-user limits meaningless; on such a single-user server the owner
+        is the account the server runs as. Real identity providers
+        (JupyterHub) name real users.
+        """
+        if type(self.identity_provider).__module__ == IdentityProvider.__module__:
+            return getpass.getuser()
+        return getattr(self.current_user, "username", None)
 
     def json_body(self, allowed: set[str]) -> dict[str, Any]:
         body = v.parse_json_object(self.request.body or b"")
@@ -216,10 +227,10 @@ def _int_arg(raw: str, name: str) -> int:
 class NotFoundHandler(CCManagerHandler):
     """Unknown paths under the API answer JSON, not an HTML page."""
 
-    @web.authenticated
-    async def prepare(self) -> None:  # type: ignore[override]
-        await super().prepare()
+    def _not_found(self, *args: Any) -> None:
         raise RequestError(404, "NOT_FOUND", f"No such API path: {self.request.path}")
+
+    get = post = patch = put = delete = web.authenticated(_not_found)
 
 
 _ID = r"(?P<session_id>[A-Za-z0-9_-]{1,64})"

@@ -94,6 +94,7 @@ class Session:
         self._fd: int | None = None
         self._input_backlog = bytearray()
         self._exit_waiter: asyncio.Task[None] | None = None
+        self._final_state = EXITED  # STOPPED while a stop is under way
         self._exited = asyncio.Event()
 
     # ------------------------------------------------------------------ model
@@ -150,6 +151,7 @@ class Session:
         fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) | os.O_NONBLOCK)
         self._fd = fd
         self.exit_code = None
+        self._final_state = EXITED
         self._exited = asyncio.Event()
         self._input_backlog.clear()
         asyncio.get_running_loop().add_reader(fd, self._on_readable)
@@ -205,7 +207,7 @@ class Session:
 
     def _start_reaper(self) -> None:
         if self._exit_waiter is None or self._exit_waiter.done():
-            self._exit_waiter = asyncio.ensure_future(self._reap(final_state=EXITED))
+            self._exit_waiter = asyncio.ensure_future(self._reap(self._final_state))
 
     async def _reap(self, final_state: str, timeout: float | None = None) -> None:
         """Wait (without blocking the loop) for the child to die, then release the PTY."""
@@ -247,6 +249,7 @@ class Session:
                 self.state.set(final_state)
             return
         pid = self.pty.ptyproc.pid
+        self._final_state = final_state
         if not force:
             self._signal_group(pid, signal.SIGHUP)
             self._signal_group(pid, signal.SIGTERM)

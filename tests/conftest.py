@@ -1,0 +1,97 @@
+"""Shared fixtures: a real in-process Jupyter server (pytest-jupyter) with the extension."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from tornado.httpclient import HTTPClientError
+
+pytest_plugins = ["pytest_jupyter.jupyter_server"]
+
+REPO = Path(__file__).resolve().parent.parent
+LOCAL_CLAUDE = REPO / ".claude-cli" / "node_modules" / ".bin"
+if LOCAL_CLAUDE.is_dir():
+    # .ci/run installs the real CLI here; tests find it on PATH like users do.
+    os.environ["PATH"] = f"{LOCAL_CLAUDE}{os.pathsep}{os.environ.get('PATH', '')}"
+
+ARTIFACTS = REPO / "test-artifacts"
+
+
+def claude_available() -> bool:
+    return shutil.which("claude") is not None
+
+
+@pytest.fixture
+def ccm_config() -> dict[str, Any]:
+    """Per-test CCManagerApp settings; override in a test module to change them."""
+    return {}
+
+
+@pytest.fixture
+def jp_server_config(ccm_config: dict[str, Any], tmp_path: Path) -> dict[str, Any]:
+    return {
+        "ServerApp": {
+            "jpserver_extensions": {"jupyter_ccmanager": True, "jupyter_server_terminals": True},
+        },
+        "CCManagerApp": {
+            "default_agent": "shell",
+            "stop_timeout": 2.0,
+            "db_path": str(tmp_path / "ccm.sqlite"),
+            **ccm_config,
+        },
+    }
+
+
+class Api:
+    """Small helper over jp_fetch that returns (status, json) instead of raising."""
+
+    def __init__(self, fetch: Any) -> None:
+        self.fetch = fetch
+
+    async def call(
+        self, method: str, *parts: str, body: Any = None, raw: bytes | None = None, **kw: Any
+    ) -> tuple[int, Any]:
+        data = raw if raw is not None else (json.dumps(body) if body is not None else None)
+        if data is None and method in ("POST", "PATCH"):
+            data = b""
+        try:
+            resp = await self.fetch("ccmanager", "api", *parts, method=method, body=data, **kw)
+        except HTTPClientError as err:
+            resp = err.response
+            assert resp is not None, err
+        text = resp.body or b""
+        ctype = resp.headers.get("Content-Type", "")
+        if "json" in ctype and text:
+            return resp.code, json.loads(text)
+        return resp.code, text
+
+    async def create(self, **body: Any) -> dict[str, Any]:
+        status, model = await self.call("POST", "sessions", body=body)
+        assert status == 201, model
+        return model
+
+    async def get(self, session_id: str) -> dict[str, Any]:
+        status, model = await self.call("GET", "sessions", session_id)
+        assert status == 200, model
+        return model
+
+    async def send(self, session_id: str, data: str) -> None:
+        status, reply = await self.call(
+            "POST", "sessions", session_id, "input", body={"data": data}
+        )
+        assert status == 200, reply
+
+
+@pytest.fixture
+def api(jp_fetch: Any) -> Api:
+    return Api(jp_fetch)
+
+
+@pytest.fixture
+def manager(jp_serverapp: Any) -> Any:
+    return jp_serverapp.web_app.settings["ccmanager"]
