@@ -3,7 +3,7 @@
 The data path is deliberately short: the event loop calls :meth:`_on_readable`
 when the PTY has bytes; it reads them in large non-blocking reads, appends
 them to the :class:`ReplayBuffer` once, and wakes every viewer. Viewers pull
-from the buffer at their own pace (see ``viewers.py``), so reading the PTY
+from the buffer at their own pace (see ``ws.py``), so reading the PTY
 never waits for anyone. Anything slow (screen parsing, persistence) is a
 *listener* that is told "new bytes up to offset N" and does its work later.
 """
@@ -32,6 +32,22 @@ log = logging.getLogger(__name__)
 READ_CHUNK = 256 * 1024  # bytes asked for per os.read
 READ_BUDGET = 1 << 20  # bytes read per wake-up before yielding to the loop
 MAX_INPUT_BACKLOG = 1 << 20  # input bytes held while the child is not reading
+
+
+def session_members(sid: int) -> list[int]:
+    """Every process in the terminal session ``sid``, including background jobs
+    that a shell moved to process groups of their own (Linux /proc; elsewhere
+    just ``sid``)."""
+    members = [sid]
+    with contextlib.suppress(OSError):
+        for entry in os.scandir("/proc"):
+            if entry.name.isdigit() and int(entry.name) != sid:
+                with contextlib.suppress(OSError, ValueError, IndexError):
+                    with open(f"/proc/{entry.name}/stat", "rb") as f:
+                        fields = f.read().rsplit(b")", 1)[1].split()
+                    if int(fields[3]) == sid:  # fields after the name: state ppid pgrp session
+                        members.append(int(entry.name))
+    return members
 
 
 class Viewer(Protocol):
@@ -256,7 +272,8 @@ class Session:
             self._signal_group(pid, signal.SIGCONT)
             await self._reap(final_state, timeout=timeout)
         if self.running:
-            self._signal_group(pid, signal.SIGKILL)
+            for member in session_members(pid):
+                self._signal_group(member, signal.SIGKILL)
             await self._reap(final_state, timeout=10)
         if self._exit_waiter is not None:
             self._exit_waiter.cancel()

@@ -22,7 +22,7 @@ async def test_hello_then_raw_bytes(api: Api, jp_ws_fetch: Any) -> None:
     assert hello["offset"] == 0
     viewer.type("printf '\\xc3\\xa9\\xe6\\xbc\\xa2\\xf0\\x9f\\x98\\x80-%s\\n' done\r")
     await viewer.until_output("é漢😀-done".encode())
-    status, data = await api.call("GET", "sessions", model["id"], "output")
+    _status, data = await api.call("GET", "sessions", model["id"], "output")
     assert bytes(viewer.output) == data[: len(viewer.output)]
     viewer.close()
 
@@ -51,7 +51,7 @@ async def test_resume_by_offset_exactly_once(api: Api, jp_ws_fetch: Any) -> None
     final = await open_viewer(jp_ws_fetch, sid, offset=offset)
     await final.until_output(b"fin-42")
     received += final.output
-    status, everything = await api.call("GET", "sessions", sid, "output")
+    _status, everything = await api.call("GET", "sessions", sid, "output")
     assert bytes(received) == everything[: len(received)]
     text = received.decode()
     for i in range(1, 301):
