@@ -1,7 +1,11 @@
 """jupyter_ccmanager: run, watch and steer many Claude Code sessions from Jupyter.
 
 The server extension lives in :mod:`jupyter_ccmanager.app`; the kernel-side
-API (``ccm.start()``, ``ccm.sessions()``, ...) is importable from here.
+API is importable from here::
+
+    import jupyter_ccmanager as ccm
+    s = ccm.start(agent="shell")
+    s.send("ls\\r"); s.wait_for("idle"); print(s.screen())
 """
 
 from __future__ import annotations
@@ -9,6 +13,32 @@ from __future__ import annotations
 from typing import Any
 
 from ._version import __version__
+from .api import (
+    OutputChunk,
+    Session,
+    aget,
+    asessions,
+    astart,
+    astats,
+    connect,
+    dashboard,
+    get,
+    sessions,
+    start,
+    stats,
+)
+from .errors import (
+    AgentNotFound,
+    CCManagerError,
+    ConnectionFailed,
+    InvalidRequest,
+    LimitExceeded,
+    PermissionDenied,
+    ServerNotFound,
+    SessionEnded,
+    SessionNotFound,
+    Timeout,
+)
 
 
 def _jupyter_server_extension_points() -> list[dict[str, Any]]:
@@ -17,4 +47,28 @@ def _jupyter_server_extension_points() -> list[dict[str, Any]]:
     return [{"module": "jupyter_ccmanager.app", "app": CCManagerApp}]
 
 
-__all__ = ["__version__"]
+__all__ = [
+    "AgentNotFound",
+    "CCManagerError",
+    "ConnectionFailed",
+    "InvalidRequest",
+    "LimitExceeded",
+    "OutputChunk",
+    "PermissionDenied",
+    "ServerNotFound",
+    "Session",
+    "SessionEnded",
+    "SessionNotFound",
+    "Timeout",
+    "__version__",
+    "aget",
+    "asessions",
+    "astart",
+    "astats",
+    "connect",
+    "dashboard",
+    "get",
+    "sessions",
+    "start",
+    "stats",
+]

@@ -228,7 +228,7 @@ class NotFoundHandler(CCManagerHandler):
     """Unknown paths under the API answer JSON, not an HTML page."""
 
     def _not_found(self, *args: Any) -> None:
-        raise RequestError(404, "NOT_FOUND", f"No such API path: {self.request.path}")
+        raise RequestError(404, "NO_SUCH_ROUTE", f"No such API path: {self.request.path}")
 
     get = post = patch = put = delete = web.authenticated(_not_found)
 

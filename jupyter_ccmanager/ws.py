@@ -54,13 +54,16 @@ class SessionWebSocket(WebSocketMixin, JupyterHandler, WebSocketHandler):
             self.authorizer.is_authorized(self, self.current_user, "execute", self.auth_resource)
         ):
             raise web.HTTPError(403)
+        self.missing: RequestError | None = None
         try:
             self.session = self.manager.get(session_id)
         except RequestError as err:
-            raise web.HTTPError(err.status, err.message) from None
+            # Accept, then say why and close: a browser only sees a bare 1006
+            # for a refused upgrade and would retry forever.
+            self.missing = err
         raw = self.get_query_argument("offset", None)
         if raw is None:
-            self.cursor = self.session.buffer.start
+            self.cursor = 0
         else:
             try:
                 self.cursor = int(raw)
@@ -72,6 +75,11 @@ class SessionWebSocket(WebSocketMixin, JupyterHandler, WebSocketHandler):
 
     def open(self, session_id: str) -> None:  # type: ignore[override]
         super().open()
+        if self.missing is not None:
+            self._closed = False
+            self._error(self.missing.code, self.missing.message)
+            self.close(4004, self.missing.code)
+            return
         buffer = self.session.buffer
         self.cursor = min(max(self.cursor, buffer.start), buffer.end)
         self._wake = asyncio.Event()
@@ -96,7 +104,7 @@ class SessionWebSocket(WebSocketMixin, JupyterHandler, WebSocketHandler):
             self._send_json(message)
 
     def _send_json(self, message: dict[str, Any]) -> None:
-        if self._closed:
+        if getattr(self, "_closed", True):
             return
         try:
             self.write_message(json.dumps(message))

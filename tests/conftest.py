@@ -22,8 +22,24 @@ if LOCAL_CLAUDE.is_dir():
 ARTIFACTS = REPO / "test-artifacts"
 
 
-def claude_available() -> bool:
-    return shutil.which("claude") is not None
+def require(available: bool, what: str) -> None:
+    """Skip a test whose prerequisite is missing, or fail under CI (CCM_REQUIRE_ALL=1)."""
+    if available:
+        return
+    if os.environ.get("CCM_REQUIRE_ALL"):
+        pytest.fail(f"{what} is required (CCM_REQUIRE_ALL is set)")
+    pytest.skip(f"{what} is not installed")
+
+
+def require_claude() -> str:
+    path = shutil.which("claude")
+    require(path is not None, "the claude CLI (npm install @anthropic-ai/claude-code)")
+    return str(path)
+
+
+def require_chromium() -> str:
+    require(os.path.exists("/usr/bin/chromium"), "/usr/bin/chromium (apt-get install chromium)")
+    return "/usr/bin/chromium"
 
 
 @pytest.fixture

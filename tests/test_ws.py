@@ -196,9 +196,9 @@ class TestSmallBuffer:
 
 
 async def test_ws_bad_requests(api: Api, jp_ws_fetch: Any) -> None:
-    with pytest.raises(HTTPClientError) as err:
-        await jp_ws_fetch("ccmanager", "api", "sessions", "missing", "ws")
-    assert err.value.code == 404
+    missing = await jp_ws_fetch("ccmanager", "api", "sessions", "missing", "ws")
+    assert json.loads(await missing.read_message())["code"] == "NOT_FOUND"
+    assert await missing.read_message() is None and missing.close_code == 4004
     model = await api.create()
     for bad in ("-1", "abc"):
         with pytest.raises(HTTPClientError) as err:

@@ -1,0 +1,113 @@
+// The session protocol relayed by the kernel over the widget's comm, for front
+// ends without a Jupyter page config (VS Code, Colab...) where the browser
+// cannot open the server's socket itself. Same shape as WebSocketTransport
+// (see connection.js).
+//
+// Kernel messages reach every view of a widget model, so each view tags what
+// it sends with its own `view` id and ignores messages tagged for other views.
+//   view -> kernel: {type:"connect", view, offset}, {type:"input", view} + one
+//                   buffer of raw bytes, {type:"resize"|"ack"|"ping", view, ...},
+//                   {type:"disconnect", view}
+//   kernel -> view: the server's JSON messages plus `view`; output as
+//                   {type:"output", view} + one buffer; {type:"closed", view, reason}
+//                   when the kernel's socket to the server ended.
+
+import { Backoff } from "./backoff.js";
+import { FATAL_CODES } from "./connection.js";
+
+export class CommTransport {
+  /** @param {{send: Function, on: Function, off: Function}} model the anywidget model */
+  constructor(model) {
+    this.model = model;
+    this.viewId = randomId();
+    this.backoff = new Backoff();
+    this.ready = false;
+    this.closed = false;
+    this.retryTimer = null;
+    this._onMsg = (msg, buffers) => this._receive(msg, buffers);
+  }
+
+  open(handlers) {
+    this.h = handlers;
+    this.model.on("msg:custom", this._onMsg);
+    this._connect();
+  }
+
+  send(msg) {
+    if (!this.ready) return false;
+    this.model.send({ ...msg, view: this.viewId });
+    return true;
+  }
+
+  sendInput(bytes) {
+    if (!this.ready) return false;
+    this.model.send({ type: "input", view: this.viewId }, undefined, [bytes]);
+    return true;
+  }
+
+  close() {
+    if (this.closed) return;
+    this.closed = true;
+    this.ready = false;
+    clearTimeout(this.retryTimer);
+    this.model.off("msg:custom", this._onMsg);
+    try {
+      this.model.send({ type: "disconnect", view: this.viewId });
+    } catch {
+      // The comm may already be gone (kernel shut down).
+    }
+  }
+
+  _connect() {
+    if (this.closed) return;
+    this.ready = false;
+    this.h.onStatus("connecting");
+    this.model.send({ type: "connect", view: this.viewId, offset: this.h.getOffset() });
+  }
+
+  _receive(msg, buffers) {
+    if (this.closed || !msg || typeof msg !== "object") return;
+    if (msg.view !== undefined && msg.view !== this.viewId) return;
+    switch (msg.type) {
+      case "output":
+        // Output of a socket this view has already replaced is dropped.
+        if (this.ready && buffers?.length) this.h.onOutput(toBytes(buffers[0]));
+        return;
+      case "closed":
+        this._lost(msg.reason || "");
+        return;
+      case "hello":
+        this.ready = true;
+        this.backoff.reset();
+        this.h.onStatus("connected");
+        break;
+      case "error":
+        if (FATAL_CODES.has(msg.code)) {
+          this.closed = true;
+          this.h.onStatus("failed", msg.message || msg.code);
+        }
+        break;
+      default:
+        break;
+    }
+    this.h.onMessage(msg);
+  }
+
+  _lost(reason) {
+    this.ready = false;
+    if (this.closed) return;
+    this.h.onStatus("offline", reason);
+    clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(() => this._connect(), this.backoff.next());
+  }
+}
+
+function toBytes(buffer) {
+  if (buffer instanceof Uint8Array) return buffer;
+  if (ArrayBuffer.isView(buffer)) return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+  return new Uint8Array(buffer);
+}
+
+function randomId() {
+  return globalThis.crypto?.randomUUID?.() ?? `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
+}

@@ -1,0 +1,114 @@
+// Writes a session's output stream into xterm.js and keeps its byte offsets.
+//
+// Offsets are absolute positions in the session's output (the server's
+// `offset`). `received` is the offset just after the last byte received: a
+// reconnect asks for `?offset=received`, so nothing is lost or duplicated.
+// `processed` is how far xterm.js has parsed; acks report it, so the server
+// never runs more than its window ahead of what the browser has digested.
+
+import { ReplayGuard } from "./replay-guard.js";
+
+const ACK_EVERY = 64 * 1024;
+
+export class OutputStream {
+  /**
+   * @param {import("@xterm/xterm").Terminal} term
+   * @param {(offset: number) => void} sendAck
+   */
+  constructor(term, sendAck) {
+    this.term = term;
+    this.sendAck = sendAck;
+    this.guard = new ReplayGuard();
+    this.started = false;
+    this.received = 0;
+    this.processed = 0;
+    this.lastAck = 0;
+    this.replayEnd = 0; // bytes before this offset are history, not live output
+    this.noticedTo = 0; // losses up to here were already announced
+    this.skip = 0;
+  }
+
+  /**
+   * A connection said hello: output continues at `start`, and bytes before
+   * `replayEnd` (the session's total at hello time) are replayed history.
+   */
+  begin(start, replayEnd) {
+    if (!this.started) {
+      this.started = true;
+      this.received = this.processed = this.lastAck = start;
+    } else if (start > this.received) {
+      this.lost(this.received, start, "it left the replay buffer while disconnected");
+    }
+    // A server that restarts earlier than asked would duplicate output: skip it.
+    this.skip = Math.max(0, this.received - start);
+    this.replayEnd = Math.max(replayEnd || 0, start);
+    this.lastAck = start;
+    this.sendAck(start); // Tells the server this client acks: flow control starts now.
+  }
+
+  /** Raw PTY bytes that follow what was received so far. */
+  push(bytes) {
+    if (this.skip) {
+      const n = Math.min(this.skip, bytes.length);
+      this.skip -= n;
+      bytes = bytes.subarray(n);
+      if (!bytes.length) return;
+    }
+    const start = this.received;
+    const end = start + bytes.length;
+    this.received = end;
+    if (start < this.replayEnd && end > this.replayEnd) {
+      // Split so that the live part's query answers are not dropped.
+      const cut = this.replayEnd - start;
+      this._write(bytes.subarray(0, cut), true, this.replayEnd);
+      this._write(bytes.subarray(cut), false, end);
+    } else {
+      this._write(bytes, start < this.replayEnd, end);
+    }
+  }
+
+  /** Bytes `from`..`to` will never arrive (this view fell out of the replay buffer). */
+  lost(from, to, why = "this view fell behind the server's replay buffer") {
+    if (to <= this.noticedTo || to <= from) return;
+    this.noticedTo = to;
+    this.received = Math.max(this.received, to);
+    this.notice(`[${formatBytes(to - from)} of output skipped: ${why}]`, to);
+  }
+
+  /** A dim line of our own in the terminal (not part of the session's output). */
+  notice(text, processedTo) {
+    const done = this.guard.enqueue(false);
+    this.term.write(`\r\n\x1b[0;2m${text}\x1b[0m\r\n`, () => {
+      done();
+      if (processedTo !== undefined) this._processedTo(processedTo);
+    });
+  }
+
+  /** True when an onData string must not reach the process (an answer to a replayed query). */
+  shouldDrop(data) {
+    return this.guard.shouldDrop(data);
+  }
+
+  _write(bytes, isReplay, end) {
+    const done = this.guard.enqueue(isReplay);
+    this.term.write(bytes, () => {
+      done();
+      this._processedTo(end);
+    });
+  }
+
+  _processedTo(end) {
+    if (end > this.processed) this.processed = end;
+    const drained = this.processed >= this.received;
+    if (this.processed > this.lastAck && (drained || this.processed - this.lastAck >= ACK_EVERY)) {
+      this.lastAck = this.processed;
+      this.sendAck(this.processed);
+    }
+  }
+}
+
+export function formatBytes(n) {
+  if (n < 1024) return `${n} bytes`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
+  return `${(n / 1024 / 1024).toFixed(1)} MiB`;
+}

@@ -1,0 +1,61 @@
+// The notebook widget (anywidget): a live terminal on one session.
+//
+// Model traits: session_id, transport ("auto" | "websocket" | "comm"), height
+// (CSS length). Each view has its own connection, so one widget displayed in
+// several cells (or windows) works.
+
+import { AutoTransport } from "./auto.js";
+import { CommTransport } from "./comm.js";
+import { WebSocketTransport } from "./connection.js";
+import { serverFromPage, sessionSocketUrl } from "./pageconfig.js";
+import { TerminalView } from "./terminal.js";
+
+/** The transport for this view, per the `transport` trait and the page. */
+export function chooseTransport(model) {
+  const sessionId = model.get("session_id");
+  const mode = model.get("transport") || "auto";
+  const viaKernel = () => new CommTransport(model);
+  if (mode === "comm") return viaKernel();
+  let server = serverFromPage();
+  if (!server) {
+    // No Jupyter page config (VS Code, Colab...): the kernel relays, unless the
+    // user insists on a socket, then try the page's own origin.
+    if (mode !== "websocket") return viaKernel();
+    const scheme = location.protocol === "https:" ? "wss:" : "ws:";
+    server = { baseUrl: "/", wsBase: `${scheme}//${location.host}/`, token: "" };
+  }
+  const socket = new WebSocketTransport((offset) => sessionSocketUrl(server, sessionId, offset));
+  return mode === "websocket" ? socket : new AutoTransport(socket, viaKernel);
+}
+
+function render({ model, el }) {
+  let view = null;
+  const mount = () => {
+    view?.dispose();
+    view = null;
+    el.replaceChildren();
+    const sessionId = model.get("session_id");
+    if (!sessionId) {
+      el.textContent = "No session (session_id is empty).";
+      return;
+    }
+    view = new TerminalView(el, { transport: chooseTransport(model), session: { id: sessionId } });
+  };
+  const setHeight = () => {
+    el.style.height = model.get("height") || "420px";
+  };
+  setHeight();
+  mount();
+  model.on("change:height", setHeight);
+  model.on("change:session_id", mount);
+  model.on("change:transport", mount);
+  return () => {
+    model.off("change:height", setHeight);
+    model.off("change:session_id", mount);
+    model.off("change:transport", mount);
+    view?.dispose();
+    view = null;
+  };
+}
+
+export default { render };
