@@ -39,6 +39,9 @@ class AgentProfile:
     interrupt: str = "\x03"
     #: Screen rules by state: {"waiting": [{"pattern": regex, "detail": str}], "busy": [...]}.
     rules: dict[str, list[dict[str, str]]] = field(default_factory=dict)
+    #: Regex of a separator line; rules read only the screen below the last one
+    #: (Claude's dialogs and status line sit under its prompt box's rule).
+    region: str = ""
     #: Seconds the screen must be still before a non-matching screen counts as idle.
     idle_debounce: float = 0.5
     #: Whether this profile is the Claude Code CLI (session ids, hooks, --resume).
@@ -67,7 +70,10 @@ def default_shell() -> str:
 
 def builtin_profiles() -> dict[str, AgentProfile]:
     """The profiles every server has: claude, shell and command."""
-    from .claude_rules import CLAUDE_RULES  # local import: keeps this module data-light
+    from .claude_rules import (  # local import: keeps this module data-light
+        CLAUDE_REGION,
+        CLAUDE_RULES,
+    )
 
     return {
         "claude": AgentProfile(
@@ -75,6 +81,7 @@ def builtin_profiles() -> dict[str, AgentProfile]:
             argv=["claude"],
             interrupt="\x1b",
             rules=CLAUDE_RULES,
+            region=CLAUDE_REGION,
             idle_debounce=0.6,
             claude=True,
             install_hint=CLAUDE_INSTALL_HINT,
@@ -84,7 +91,7 @@ def builtin_profiles() -> dict[str, AgentProfile]:
     }
 
 
-_FIELDS = {"argv", "env", "interrupt", "rules", "idle_debounce", "claude", "install_hint"}
+_FIELDS = {"argv", "env", "interrupt", "rules", "region", "idle_debounce", "claude", "install_hint"}
 
 
 def load_profiles(config: dict[str, Any]) -> dict[str, AgentProfile]:

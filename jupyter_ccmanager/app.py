@@ -11,7 +11,7 @@ import os
 from typing import Any
 
 from jupyter_server.extension.application import ExtensionApp
-from traitlets import Dict, Float, Int, Unicode, default
+from traitlets import Bool, Dict, Float, Int, Unicode, default
 
 from ._version import __version__
 from .agents import load_profiles
@@ -68,6 +68,12 @@ class CCManagerApp(ExtensionApp):
         config=True,
         help="Stop sessions with no output, input or viewer for this many seconds (0: never).",
     )
+    screen_model = Bool(
+        True,
+        config=True,
+        help="Keep a server-side screen (pyte) per session: needed for `screen`, for "
+        "screen-based state rules and for replies of agents without transcripts.",
+    )
     db_path = Unicode(
         config=True,
         help="SQLite file that keeps session records across restarts.",
@@ -99,6 +105,11 @@ class CCManagerApp(ExtensionApp):
         )
         self.settings["ccmanager"] = self.manager
         self._export_connection()
+
+    @property
+    def hook_base_url(self) -> str:
+        """The server's own URL, as agents on this machine reach it for hooks."""
+        return self.serverapp.connection_url
 
     def _export_connection(self) -> None:
         """Tell kernels this server starts where to find it (they inherit os.environ)."""

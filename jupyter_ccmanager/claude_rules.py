@@ -9,6 +9,9 @@ versions; hooks (see ``hooks.py``) are the primary signal, these the fallback.
 
 from __future__ import annotations
 
+#: Claude draws its prompt box and every dialog under a full-width rule.
+CLAUDE_REGION = r"^\s*─{20,}\s*$"
+
 CLAUDE_RULES: dict[str, list[dict[str, str]]] = {
     "waiting": [
         {"pattern": r"Do you want to use this API key\?", "detail": "api_key"},
@@ -16,7 +19,7 @@ CLAUDE_RULES: dict[str, list[dict[str, str]]] = {
             "pattern": r"(?i)do you trust the files in this folder|Is this a project you",
             "detail": "trust",
         },
-        {"pattern": r"(?i)select login method|Paste code here|/login", "detail": "login"},
+        {"pattern": r"(?i)not logged in|select login method|paste code here", "detail": "login"},
         {
             "pattern": r"Do you want to (proceed|make this edit|create|allow)",
             "detail": "permission",

@@ -207,6 +207,13 @@ class OutputHandler(CCManagerHandler):
         self.finish(data, set_content_type="application/octet-stream")
 
 
+class ScreenHandler(CCManagerHandler):
+    @web.authenticated
+    @authorized
+    async def get(self, session_id: str) -> None:
+        self.write_json(self.manager.screen(self.manager.get(session_id)))
+
+
 class StatsHandler(CCManagerHandler):
     @web.authenticated
     @authorized
@@ -238,6 +245,8 @@ _ID = r"(?P<session_id>[A-Za-z0-9_-]{1,64})"
 
 def api_handlers(base: str) -> list[tuple[str, type, dict[str, Any]] | tuple[str, type]]:
     """Routes, relative to the server's base_url (``base`` is ``ccmanager/api``)."""
+    from .hooks import HookHandler
+    from .prompt import PromptHandler
     from .ws import SessionWebSocket
 
     return [
@@ -248,6 +257,9 @@ def api_handlers(base: str) -> list[tuple[str, type, dict[str, Any]] | tuple[str
         (rf"/{base}/sessions/{_ID}/interrupt", InterruptHandler),
         (rf"/{base}/sessions/{_ID}/stop", StopHandler),
         (rf"/{base}/sessions/{_ID}/output", OutputHandler),
+        (rf"/{base}/sessions/{_ID}/screen", ScreenHandler),
+        (rf"/{base}/sessions/{_ID}/prompt", PromptHandler),
+        (rf"/{base}/sessions/{_ID}/hook", HookHandler),
         (rf"/{base}/sessions/{_ID}/ws", SessionWebSocket),
         (rf"/{base}/stats", StatsHandler),
         (rf"/{base}/.*", NotFoundHandler),

@@ -13,6 +13,7 @@ import os
 import re
 import secrets
 import time
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -20,11 +21,12 @@ from tornado.ioloop import PeriodicCallback
 from traitlets.config import LoggingConfigurable
 
 from . import validation as v
-from .activity import ActivityMonitor
 from .agents import AgentProfile
+from .hooks import hook_settings, new_secret
 from .session import Session
 from .state import LIVE_STATES, STATES, STOPPED
 from .validation import RequestError
+from .watch import SessionWatch
 
 #: Variables of the server that sessions must not inherit.
 PRIVATE_ENV = ("JUPYTER_CCMANAGER_TOKEN", "JUPYTERHUB_API_TOKEN", "JPY_API_TOKEN")
@@ -48,7 +50,7 @@ class SessionManager(LoggingConfigurable):
         self.sessions: dict[str, Session] = {}
         self.started_at = time.time()
         self.event_listeners: list[Callable[[Session, dict[str, Any]], None]] = []
-        self._monitors: dict[str, Any] = {}
+        self.watches: dict[str, SessionWatch] = {}
         self._liveness = PeriodicCallback(self._check_alive, 1000)
         self._liveness.start()
 
@@ -114,13 +116,22 @@ class SessionManager(LoggingConfigurable):
             else profile.resolve_argv(args)
         )
 
+        session_id = self._new_id()
+        env = self._session_env(profile, env)
+        conversation = secret = None
+        if profile.claude:
+            conversation, secret = str(uuid.uuid4()), new_secret()
+            argv += ["--session-id", conversation, "--settings", hook_settings()]
+            hook_path = f"ccmanager/api/sessions/{session_id}/hook"
+            env["CCM_HOOK_URL"] = self.app.hook_base_url + hook_path
+            env["CCM_HOOK_SECRET"] = secret
         session = Session(
-            id=self._new_id(),
+            id=session_id,
             name=name or self._generate_name(),
             agent=agent,
             argv=argv,
             cwd=cwd,
-            env=self._session_env(profile, env),
+            env=env,
             cols=cols or 120,
             rows=rows or 40,
             key=key,
@@ -129,9 +140,10 @@ class SessionManager(LoggingConfigurable):
             buffer_bytes=self.app.replay_buffer_bytes,
             on_event=self._on_session_event,
         )
+        session.agent_session_id, session.hook_secret = conversation, secret
         session.spawn()
         self.sessions[session.id] = session
-        self._monitors[session.id] = ActivityMonitor(session)
+        self.watches[session.id] = SessionWatch(session, profile, screen=self.app.screen_model)
         self.log.info("ccmanager: started session %s (%s) pid %s", session.name, agent, session.pid)
         return session
 
@@ -203,9 +215,9 @@ class SessionManager(LoggingConfigurable):
 
     async def delete(self, session: Session, force: bool = False) -> None:
         await session.stop(timeout=self.app.stop_timeout, force=force)
-        monitor = self._monitors.pop(session.id, None)
-        if monitor is not None:
-            monitor.close()
+        watch = self.watches.pop(session.id, None)
+        if watch is not None:
+            watch.close()
         self.sessions.pop(session.id, None)
         self._emit(session, {"type": "deleted", "id": session.id})
         self.log.info("ccmanager: deleted session %s", session.name)
@@ -214,7 +226,22 @@ class SessionManager(LoggingConfigurable):
         self._emit(session, {"type": "clients", "clients": len(session.viewers)})
 
     # ------------------------------------------------------------- monitoring
+    def screen(self, session: Session) -> dict[str, Any]:
+        return self.watches[session.id].screen()
+
+    def on_hook(self, session: Session, payload: dict[str, Any]) -> None:
+        """An event from the agent's own hooks (already authenticated)."""
+        path = payload.get("transcript_path")
+        if isinstance(path, str) and path.endswith(".jsonl"):
+            session.transcript_path = path
+        watch = self.watches.get(session.id)
+        if watch is not None:
+            watch.on_hook(payload)
+
     def _on_session_event(self, session: Session, message: dict[str, Any]) -> None:
+        watch = self.watches.get(session.id)
+        if message["type"] == "resize" and watch is not None:
+            watch.resize(message["cols"], message["rows"])
         self._emit(session, message)
 
     def _emit(self, session: Session, message: dict[str, Any]) -> None:

@@ -98,6 +98,8 @@ class Session:
         self.worktree_path: str | None = None
         self.agent_session_id: str | None = None
         self.terminal_name: str | None = None
+        self.hook_secret: str | None = None  # authenticates the agent's hook calls
+        self.transcript_path: str | None = None  # reported by the agent's hooks
         self.created_at = utcnow_iso()
         self.last_activity = time.time()
         self.exit_code: int | None = None

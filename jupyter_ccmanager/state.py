@@ -10,10 +10,12 @@ their own modules so each can be tested alone.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections import deque
 from collections.abc import Callable
 from datetime import datetime, timezone
+from typing import Any
 
 STARTING = "starting"
 IDLE = "idle"
@@ -44,9 +46,11 @@ class SessionState:
     ) -> None:
         self.value = initial
         self.detail: str | None = None
+        self.serial = 0  # counts transitions, so waiters can ask "what happened since?"
+        self._changed: asyncio.Event | None = None
         self.since = time.time()
-        self.history: deque[dict[str, str | None]] = deque(maxlen=history)
-        self.history.append({"state": initial, "detail": None, "at": utcnow_iso(self.since)})
+        self.history: deque[dict[str, Any]] = deque(maxlen=history)
+        self.history.append(self._entry())
         self._on_change = on_change
 
     @property
@@ -68,7 +72,39 @@ class SessionState:
         if self.value in (EXITED, STOPPED) and value in LIVE_STATES and value != STARTING:
             return False
         self.value, self.detail, self.since = value, detail, time.time()
-        self.history.append({"state": value, "detail": detail, "at": utcnow_iso(self.since)})
+        self.serial += 1
+        self.history.append(self._entry())
+        if self._changed is not None:
+            self._changed.set()
+            self._changed = None
         if self._on_change is not None:
             self._on_change(value, detail)
+        return True
+
+    def _entry(self) -> dict[str, Any]:
+        return {
+            "state": self.value,
+            "detail": self.detail,
+            "at": utcnow_iso(self.since),
+            "serial": self.serial,
+        }
+
+    def seen_since(self, serial: int, states: tuple[str, ...]) -> bool:
+        """Whether any of ``states`` was entered after transition ``serial``."""
+        return any(e["serial"] > serial and e["state"] in states for e in self.history)
+
+    async def wait(self, predicate: Callable[[], bool], timeout: float) -> bool:
+        """Wait until ``predicate()`` holds (checked after each change); False on timeout."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while not predicate():
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                return False
+            if self._changed is None:
+                self._changed = asyncio.Event()
+            try:
+                await asyncio.wait_for(self._changed.wait(), remaining)
+            except asyncio.TimeoutError:
+                return predicate()
         return True

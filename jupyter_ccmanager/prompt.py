@@ -1,0 +1,104 @@
+"""``POST sessions/{id}/prompt``: type a prompt, wait for the turn to end, return the reply.
+
+Waiting is event-driven (state changes wake the request), so a long turn
+holds one coroutine and nothing else. The reply comes from the agent's
+transcript when it writes one (Claude Code's JSONL, located through its hooks
+or its config folder), else from the output the turn produced.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from typing import TYPE_CHECKING, Any
+
+from jupyter_server.auth.decorator import authorized
+from tornado import web
+
+from . import validation as v
+from .handlers import CCManagerHandler
+from .state import BUSY, EXITED, IDLE, STOPPED, WAITING
+from .transcript import config_dir, last_reply, transcript_path
+from .validation import RequestError
+
+if TYPE_CHECKING:
+    from .session import Session
+
+#: Pause between the text and Enter, so a TUI does not take Enter as part of a paste.
+ENTER_DELAY = 0.15
+#: How long a turn may take to show that it started (hook or screen) before we stop waiting for it.
+START_GRACE = 10.0
+DEFAULT_TIMEOUT = 600.0
+
+_ANSI = re.compile(rb"\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)|[@-Z\\-_])")
+
+
+async def run_prompt(session: Session, text: str, timeout: float, wait: bool) -> dict[str, Any]:
+    """Type ``text`` + Enter; with ``wait``, return once the agent is idle or waiting."""
+    state = session.state
+    if state.value == WAITING:
+        raise RequestError(
+            409,
+            "SESSION_WAITING",
+            f"Session {session.name} is waiting for a person ({state.detail}); answer it first.",
+        )
+    start_serial, start_offset = state.serial, session.buffer.end
+    session.write(text.encode("utf-8", "surrogateescape"))
+    await asyncio.sleep(ENTER_DELAY)
+    session.write(b"\r")
+    if not wait:
+        return {"state": state.value, "state_detail": state.detail, "reply": None}
+
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    ended = (EXITED, STOPPED)
+    # 1. the turn starts: busy or waiting after our Enter (a fast turn may already be over)
+    await state.wait(
+        lambda: state.seen_since(start_serial, (BUSY, WAITING, *ended)),
+        min(START_GRACE, timeout),
+    )
+    # 2. the turn ends: idle, waiting for a person, or the process is gone
+    done = await state.wait(
+        lambda: state.value in (IDLE, WAITING, *ended), max(deadline - loop.time(), 0)
+    )
+    if not done:
+        raise RequestError(
+            504, "TIMEOUT", f"No reply within {timeout:g}s; the session is {state.value}."
+        )
+    return {
+        "state": state.value,
+        "state_detail": state.detail,
+        "reply": reply_for(session, text, start_offset),
+    }
+
+
+def reply_for(session: Session, text: str, since_offset: int) -> str:
+    """The agent's answer: from its transcript if it has one, else the output since the prompt."""
+    if session.agent_session_id:
+        path = session.transcript_path or transcript_path(
+            config_dir(session.env), session.cwd, session.agent_session_id
+        )
+        reply = last_reply(path, text)
+        if reply is not None:
+            return reply
+    _, data = session.buffer.read(since_offset, 1 << 20)
+    plain = _ANSI.sub(b"", data).replace(b"\r\n", b"\n").replace(b"\r", b"")
+    lines = plain.decode("utf-8", "replace").split("\n")
+    if lines and text.strip() and text.strip() in lines[0]:
+        lines = lines[1:]  # the echo of the prompt itself
+    return "\n".join(lines).strip()
+
+
+class PromptHandler(CCManagerHandler):
+    @web.authenticated
+    @authorized
+    async def post(self, session_id: str) -> None:
+        session = self.manager.get(session_id)
+        body = self.json_body({"text", "timeout", "wait"})
+        text = v.get_str(body, "text", max_len=v.MAX_TEXT)
+        if not text:
+            raise v.bad_request("'text' is required.", "INVALID_VALUE")
+        timeout = v.get_number(body, "timeout", low=0.1, high=86400, integer=False)
+        wait = v.get_bool(body, "wait", default=True)
+        result = await run_prompt(session, text, timeout or DEFAULT_TIMEOUT, wait)
+        self.write_json(result)

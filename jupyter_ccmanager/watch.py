@@ -1,0 +1,73 @@
+"""Everything that watches one session's output: screen model, state signals.
+
+The manager attaches one :class:`SessionWatch` per session. It picks the
+state source by the agent profile: screen rules and hooks for agents that
+have rules (claude), plain output activity for the rest.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .activity import ActivityMonitor
+from .agents import AgentProfile
+from .detector import StateDetector, hook_target
+from .screen import ScreenFeeder, ScreenModel
+from .session import Session
+from .validation import RequestError
+
+
+class SessionWatch:
+    """Screen model (optional) and state detection for one session."""
+
+    def __init__(self, session: Session, profile: AgentProfile, screen: bool = True) -> None:
+        self.session = session
+        self.feeder: ScreenFeeder | None = None
+        self.detector: StateDetector | None = None
+        self.activity: ActivityMonitor | None = None
+        if screen:
+            model = ScreenModel(session.buffer, session.cols, session.rows)
+            self.feeder = ScreenFeeder(model, on_update=self._on_screen_update)
+            session.output_listeners.append(self.feeder.on_output)
+        if profile.rules and self.feeder is not None:
+            self.detector = StateDetector(session, profile, self.feeder)
+        elif not profile.claude:
+            self.activity = ActivityMonitor(session)
+        # claude without a screen model: hooks alone drive the state
+
+    def _on_screen_update(self) -> None:
+        if self.detector is not None:
+            self.detector.evaluate()
+
+    def on_hook(self, payload: dict[str, Any]) -> None:
+        if self.detector is not None:
+            self.detector.on_hook(payload)
+        elif (target := hook_target(payload)) is not None and self.session.state.live:
+            self.session.state.set(*target)
+
+    def resize(self, cols: int, rows: int) -> None:
+        if self.feeder is not None:
+            self.feeder.catch_up()
+            self.feeder.model.resize(cols, rows)
+
+    def screen(self) -> dict[str, Any]:
+        """The current screen as text lines, cursor and state."""
+        session = self.session
+        if self.feeder is None:
+            raise RequestError(409, "NO_SCREEN", "The screen model is disabled on this server.")
+        self.feeder.catch_up()
+        model = self.feeder.model
+        return {
+            "lines": model.lines(),
+            "cursor": model.cursor(),
+            "cols": model.screen.columns,
+            "rows": model.screen.lines,
+            "offset": model.offset,
+            "state": session.state.value,
+            "state_detail": session.state.detail,
+        }
+
+    def close(self) -> None:
+        for part in (self.feeder, self.detector, self.activity):
+            if part is not None:
+                part.close()
