@@ -234,6 +234,9 @@ class SessionManager(LoggingConfigurable):
         path = payload.get("transcript_path")
         if isinstance(path, str) and path.endswith(".jsonl"):
             session.transcript_path = path
+        reply = payload.get("last_assistant_message")
+        if payload.get("hook_event_name") == "Stop" and isinstance(reply, str):
+            session.last_agent_reply = reply
         watch = self.watches.get(session.id)
         if watch is not None:
             watch.on_hook(payload)

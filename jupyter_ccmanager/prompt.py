@@ -29,6 +29,7 @@ ENTER_DELAY = 0.15
 #: How long a turn may take to show that it started (hook or screen) before we stop waiting for it.
 START_GRACE = 10.0
 DEFAULT_TIMEOUT = 600.0
+TRANSCRIPT_TRIES = 10
 
 _ANSI = re.compile(rb"\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)|[@-Z\\-_])")
 
@@ -43,6 +44,7 @@ async def run_prompt(session: Session, text: str, timeout: float, wait: bool) ->
             f"Session {session.name} is waiting for a person ({state.detail}); answer it first.",
         )
     start_serial, start_offset = state.serial, session.buffer.end
+    session.last_agent_reply = None
     session.write(text.encode("utf-8", "surrogateescape"))
     await asyncio.sleep(ENTER_DELAY)
     session.write(b"\r")
@@ -68,19 +70,28 @@ async def run_prompt(session: Session, text: str, timeout: float, wait: bool) ->
     return {
         "state": state.value,
         "state_detail": state.detail,
-        "reply": reply_for(session, text, start_offset),
+        "reply": await reply_for(session, text, start_offset),
     }
 
 
-def reply_for(session: Session, text: str, since_offset: int) -> str:
-    """The agent's answer: from its transcript if it has one, else the output since the prompt."""
+async def reply_for(session: Session, text: str, since_offset: int) -> str:
+    """The agent's answer, from the best source it has.
+
+    1. the Stop hook's ``last_assistant_message`` for this turn;
+    2. the transcript (written a moment after the turn ends: retried briefly);
+    3. the output since the prompt, without escape sequences.
+    """
+    if session.last_agent_reply is not None:
+        return session.last_agent_reply
     if session.agent_session_id:
         path = session.transcript_path or transcript_path(
             config_dir(session.env), session.cwd, session.agent_session_id
         )
-        reply = last_reply(path, text)
-        if reply is not None:
-            return reply
+        for _ in range(TRANSCRIPT_TRIES):
+            reply = last_reply(path, text)
+            if reply is not None:
+                return reply
+            await asyncio.sleep(0.1)
     _, data = session.buffer.read(since_offset, 1 << 20)
     plain = _ANSI.sub(b"", data).replace(b"\r\n", b"\n").replace(b"\r", b"")
     lines = plain.decode("utf-8", "replace").split("\n")

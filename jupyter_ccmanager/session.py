@@ -100,6 +100,7 @@ class Session:
         self.terminal_name: str | None = None
         self.hook_secret: str | None = None  # authenticates the agent's hook calls
         self.transcript_path: str | None = None  # reported by the agent's hooks
+        self.last_agent_reply: str | None = None  # the Stop hook's text for the last turn
         self.created_at = utcnow_iso()
         self.last_activity = time.time()
         self.exit_code: int | None = None
@@ -150,6 +151,7 @@ class Session:
             "agent_session_id": self.agent_session_id,
             "user": self.user,
             "terminal_name": self.terminal_name,
+            "state_history": list(self.state.history),
         }
 
     # -------------------------------------------------------------- lifecycle
