@@ -17,6 +17,8 @@ from ._version import __version__
 from .agents import load_profiles
 from .handlers import api_handlers
 from .manager import SessionManager
+from .persistence import Persistence
+from .store import SessionStore
 
 
 class CCManagerApp(ExtensionApp):
@@ -78,6 +80,16 @@ class CCManagerApp(ExtensionApp):
         config=True,
         help="SQLite file that keeps session records across restarts.",
     )
+    persist_tail_bytes = Int(
+        256 * 1024,
+        config=True,
+        help="Output bytes per session kept in the store, shown again after a restart.",
+    )
+    persist_interval = Float(
+        1.0,
+        config=True,
+        help="Seconds between store writes; a server killed with -9 loses at most this much.",
+    )
     worktree_branch_template = Unicode(
         "feature/{name}",
         config=True,
@@ -96,10 +108,12 @@ class CCManagerApp(ExtensionApp):
         return os.path.join(jupyter_data_dir(), "ccmanager", "sessions.sqlite")
 
     def initialize_settings(self) -> None:
+        store = SessionStore(self.db_path)
         self.manager = SessionManager(
             app=self,
             root_dir=self.serverapp.root_dir,
             profiles=load_profiles(self.agents),
+            persistence=Persistence(store, self.persist_tail_bytes, self.persist_interval),
             parent=self,
             log=self.log,
         )

@@ -191,6 +191,15 @@ class StopHandler(CCManagerHandler):
         self.write_json(session.model())
 
 
+class ResumeHandler(CCManagerHandler):
+    @web.authenticated
+    @authorized
+    async def post(self, session_id: str) -> None:
+        session = self.manager.get(session_id)
+        await self.manager.resume(session, self.json_body({"env", "cols", "rows"}))
+        self.write_json(session.model())
+
+
 class OutputHandler(CCManagerHandler):
     """Raw bytes from an offset; headers say where they start and end."""
 
@@ -256,6 +265,7 @@ def api_handlers(base: str) -> list[tuple[str, type, dict[str, Any]] | tuple[str
         (rf"/{base}/sessions/{_ID}/resize", ResizeHandler),
         (rf"/{base}/sessions/{_ID}/interrupt", InterruptHandler),
         (rf"/{base}/sessions/{_ID}/stop", StopHandler),
+        (rf"/{base}/sessions/{_ID}/resume", ResumeHandler),
         (rf"/{base}/sessions/{_ID}/output", OutputHandler),
         (rf"/{base}/sessions/{_ID}/screen", ScreenHandler),
         (rf"/{base}/sessions/{_ID}/prompt", PromptHandler),

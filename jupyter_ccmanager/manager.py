@@ -13,23 +13,21 @@ import os
 import re
 import secrets
 import time
-import uuid
 from collections.abc import Callable
 from typing import Any
 
 from tornado.ioloop import PeriodicCallback
 from traitlets.config import LoggingConfigurable
 
+from . import launch, worktree
 from . import validation as v
 from .agents import AgentProfile
-from .hooks import hook_settings, new_secret
+from .persistence import Persistence
+from .restore import restore_sessions
 from .session import Session
 from .state import LIVE_STATES, STATES, STOPPED
 from .validation import RequestError
 from .watch import SessionWatch
-
-#: Variables of the server that sessions must not inherit.
-PRIVATE_ENV = ("JUPYTER_CCMANAGER_TOKEN", "JUPYTERHUB_API_TOKEN", "JPY_API_TOKEN")
 
 
 class SessionManager(LoggingConfigurable):
@@ -41,6 +39,7 @@ class SessionManager(LoggingConfigurable):
         app: Any,
         root_dir: str,
         profiles: dict[str, AgentProfile],
+        persistence: Persistence | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -51,8 +50,21 @@ class SessionManager(LoggingConfigurable):
         self.started_at = time.time()
         self.event_listeners: list[Callable[[Session, dict[str, Any]], None]] = []
         self.watches: dict[str, SessionWatch] = {}
+        self._pending: dict[str, Session] = {}
         self._liveness = PeriodicCallback(self._check_alive, 1000)
         self._liveness.start()
+        self._culler: PeriodicCallback | None = None
+        self._culling: set[asyncio.Future[None]] = set()
+        if app.cull_idle_timeout > 0:
+            every = max(0.5, min(60.0, app.cull_idle_timeout / 2))
+            self._culler = PeriodicCallback(self._cull, every * 1000)
+            self._culler.start()
+        self.persistence = persistence
+        if persistence is not None:
+            for session in restore_sessions(
+                persistence, root_dir, self._on_session_event, app.replay_buffer_bytes
+            ):
+                self._register(session, self.profiles.get(session.agent) or profiles["command"])
 
     # ----------------------------------------------------------------- lookup
     def get(self, session_id: str) -> Session:
@@ -105,47 +117,65 @@ class SessionManager(LoggingConfigurable):
             )
         if agent == "command" and not command:
             raise v.bad_request("Agent 'command' needs a 'command' argv list.", "INVALID_VALUE")
-        if worktree:
-            raise RequestError(501, "NOT_IMPLEMENTED", "Worktrees are not available yet.")
-        if name is not None:
-            self._check_name_free(v.check_name(name))
+        name = v.check_name(name) if name is not None else self._generate_name()
+        self._check_name_free(name)
         self._check_limits(user)
-        argv = (
-            AgentProfile(name="command", argv=command).resolve_argv(args)
-            if command
-            else profile.resolve_argv(args)
-        )
-
-        session_id = self._new_id()
-        env = self._session_env(profile, env)
-        conversation = secret = None
-        if profile.claude:
-            conversation, secret = str(uuid.uuid4()), new_secret()
-            argv += ["--session-id", conversation, "--settings", hook_settings()]
-            hook_path = f"ccmanager/api/sessions/{session_id}/hook"
-            env["CCM_HOOK_URL"] = self.app.hook_base_url + hook_path
-            env["CCM_HOOK_SECRET"] = secret
+        base = AgentProfile(name=agent, argv=command or profile.argv).resolve_argv(args)
         session = Session(
-            id=session_id,
-            name=name or self._generate_name(),
-            agent=agent,
-            argv=argv,
-            cwd=cwd,
-            env=env,
-            cols=cols or 120,
-            rows=rows or 40,
-            key=key,
-            labels=labels,
-            user=user,
-            buffer_bytes=self.app.replay_buffer_bytes,
-            on_event=self._on_session_event,
-        )
-        session.agent_session_id, session.hook_secret = conversation, secret
-        session.spawn()
-        self.sessions[session.id] = session
-        self.watches[session.id] = SessionWatch(session, profile, screen=self.app.screen_model)
+            id=self._new_id(), name=name, agent=agent, argv=base, cwd=cwd, env={},
+            cols=cols or 120, rows=rows or 40, key=key, labels=labels, user=user,
+            buffer_bytes=self.app.replay_buffer_bytes, on_event=self._on_session_event,
+        )  # fmt: skip
+        session.base_argv = base
+        self._pending[session.id] = session  # holds the name and a slot while git runs
+        try:
+            if worktree:
+                await self._add_worktree(session)
+            self._launch(session, profile, env)
+        finally:
+            self._pending.pop(session.id, None)
         self.log.info("ccmanager: started session %s (%s) pid %s", session.name, agent, session.pid)
         return session
+
+    async def _add_worktree(self, session: Session) -> None:
+        branch = self.app.worktree_branch_template.format(name=session.name)
+        path, branch = await worktree.add(session.cwd, session.name, branch, self.app.worktree_dir)
+        session.cwd = session.worktree_path = path
+        session.branch = branch
+        await worktree.write_meta(path, self._record(session))
+
+    def _record(self, session: Session) -> dict[str, Any]:
+        return {**session.model(), "base_argv": session.base_argv}
+
+    def _launch(self, session: Session, profile: AgentProfile, env: dict[str, str]) -> None:
+        """Spawn (or respawn) ``session`` and make sure it is registered and watched."""
+        launch.prepare(session, profile, launch.session_env(profile, env), self.app.hook_base_url)
+        session.spawn()
+        self._register(session, profile)
+
+    def _register(self, session: Session, profile: AgentProfile) -> None:
+        if session.id not in self.sessions:
+            self.sessions[session.id] = session
+            self.watches[session.id] = SessionWatch(session, profile, screen=self.app.screen_model)
+            session.output_listeners.append(self._mark_dirty)
+        self._mark_dirty(session)
+
+    async def resume(self, session: Session, body: dict[str, Any]) -> None:
+        """Relaunch a stopped or exited session in its cwd, into the same buffer."""
+        env = v.get_str_dict(body, "env", key_re=v.ENV_NAME_RE) or {}
+        cols, rows = v.get_size(body)
+        if session.running:
+            raise RequestError(409, "ALREADY_RUNNING", f"Session {session.name} is running.")
+        if not os.path.isdir(session.cwd):
+            raise RequestError(409, "CWD_GONE", f"{session.cwd} no longer exists.")
+        self._check_limits(session.user)
+        profile = self.profiles.get(session.agent) or self.profiles["command"]
+        if cols and rows:
+            session.resize(cols, rows)
+        stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+        session.append_notice(f"resumed {stamp}")
+        self._launch(session, profile, env)
+        self.log.info("ccmanager: resumed session %s pid %s", session.name, session.pid)
 
     def resolve_cwd(self, cwd: str | None) -> str:
         """Relative paths resolve against the server root; nothing outside it is allowed."""
@@ -157,12 +187,12 @@ class SessionManager(LoggingConfigurable):
         return path
 
     def _check_name_free(self, name: str, exclude: Session | None = None) -> None:
-        for other in self.sessions.values():
+        for other in [*self.sessions.values(), *self._pending.values()]:
             if other is not exclude and other.name == name:
                 raise RequestError(409, "NAME_TAKEN", f"A session named {name!r} already exists.")
 
     def _check_limits(self, user: str | None) -> None:
-        live = self.live_sessions()
+        live = self.live_sessions() + list(self._pending.values())
         limit = self.app.max_sessions
         if limit and len(live) >= limit:
             raise RequestError(
@@ -190,11 +220,6 @@ class SessionManager(LoggingConfigurable):
         used = [int(m.group(1)) for s in self.sessions.values() if (m := pattern.match(s.name))]
         return f"{prefix}{max(used, default=0) + 1:03d}"
 
-    def _session_env(self, profile: AgentProfile, env: dict[str, str]) -> dict[str, str]:
-        base = {k: val for k, val in os.environ.items() if k not in PRIVATE_ENV}
-        base.update({"TERM": "xterm-256color", "COLORTERM": "truecolor"})
-        return {**base, **profile.env, **env}
-
     # ---------------------------------------------------------------- actions
     def update(
         self, session: Session, name: str | None = None, labels: dict[str, str] | None = None
@@ -214,15 +239,24 @@ class SessionManager(LoggingConfigurable):
         await session.stop(timeout=self.app.stop_timeout, force=force)
 
     async def delete(self, session: Session, force: bool = False) -> None:
+        """Stop, remove a clean worktree (never its branch), forget the session for good."""
+        path = session.worktree_path
+        if path and not force:
+            await worktree.ensure_clean(path)  # refuse before anything changes
         await session.stop(timeout=self.app.stop_timeout, force=force)
+        if path:
+            await worktree.remove(path, force=force)
         watch = self.watches.pop(session.id, None)
         if watch is not None:
             watch.close()
         self.sessions.pop(session.id, None)
+        if self.persistence is not None:
+            await self.persistence.forget(session.id)
         self._emit(session, {"type": "deleted", "id": session.id})
         self.log.info("ccmanager: deleted session %s", session.name)
 
     def viewers_changed(self, session: Session) -> None:
+        session.last_activity = time.time()  # for culling: watching counts as activity
         self._emit(session, {"type": "clients", "clients": len(session.viewers)})
 
     # ------------------------------------------------------------- monitoring
@@ -247,7 +281,12 @@ class SessionManager(LoggingConfigurable):
             watch.resize(message["cols"], message["rows"])
         self._emit(session, message)
 
+    def _mark_dirty(self, session: Session) -> None:
+        if self.persistence is not None:
+            self.persistence.mark(session)
+
     def _emit(self, session: Session, message: dict[str, Any]) -> None:
+        self._mark_dirty(session)
         for listener in list(self.event_listeners):
             try:
                 listener(session, message)
@@ -268,12 +307,16 @@ class SessionManager(LoggingConfigurable):
             "clients": sum(len(s.viewers) for s in self.sessions.values()),
             "buffered_bytes": sum(len(s.buffer) for s in self.sessions.values()),
             "uptime": round(time.time() - self.started_at, 3),
-            "store": {"enabled": False},
+            "store": self.persistence.store.health() if self.persistence else {"enabled": False},
         }
 
     async def shutdown(self) -> None:
-        """Stop every process (gracefully, then SIGKILL) as the server exits."""
+        """Save every session, stop every process (gracefully, then SIGKILL), save again."""
         self._liveness.stop()
+        if self._culler is not None:
+            self._culler.stop()
+        if self.persistence is not None:
+            await self.persistence.flush()
         running = [s for s in self.sessions.values() if s.running]
         if running:
             self.log.info("ccmanager: stopping %d session(s)", len(running))
@@ -281,3 +324,17 @@ class SessionManager(LoggingConfigurable):
                 *(s.stop(timeout=self.app.stop_timeout, final_state=STOPPED) for s in running),
                 return_exceptions=True,
             )
+        if self.persistence is not None:
+            await self.persistence.close()
+
+    # ---------------------------------------------------------------- culling
+    def _cull(self) -> None:
+        """Stop (resumably) live sessions that nobody watched or used for too long."""
+        limit = self.app.cull_idle_timeout
+        now = time.time()
+        for session in self.live_sessions():
+            if not session.viewers and now - session.last_activity > limit:
+                self.log.info("ccmanager: culling idle session %s", session.name)
+                task = asyncio.ensure_future(session.stop(timeout=self.app.stop_timeout))
+                self._culling.add(task)
+                task.add_done_callback(self._culling.discard)

@@ -44,6 +44,15 @@ class ReplayBuffer:
     def __len__(self) -> int:
         return self._end - self._start
 
+    def restore(self, start: int, data: bytes) -> None:
+        """Seed an empty buffer with saved output that began at offset ``start``."""
+        if self._end:
+            raise ValueError("restore() needs an empty buffer")
+        self._start = self._end = start
+        self._starts = []
+        self._chunks = []
+        self.append(data)
+
     def append(self, data: bytes) -> None:
         """Add ``data`` at the end, dropping the oldest bytes beyond capacity."""
         if not data:

@@ -88,6 +88,7 @@ class Session:
         self.name = name
         self.agent = agent
         self.argv = argv
+        self.base_argv = list(argv)  # argv before agent flags (what a resume relaunches)
         self.cwd = cwd
         self.env = env  # never part of the model: it may hold API keys
         self.cols, self.rows = cols, rows
@@ -292,6 +293,17 @@ class Session:
 
     async def wait_exited(self) -> None:
         await self._exited.wait()
+
+    def restore(self, history: list[dict[str, Any]], output_start: int, output: bytes) -> None:
+        """Become a saved record: ``stopped``, with its old history and output."""
+        self.state = SessionState(on_change=self._state_changed, initial=STOPPED)
+        saved = [h for h in history if isinstance(h, dict)][-(self.state.history.maxlen or 1) + 1 :]
+        self.state.history.extendleft(reversed(saved))
+        self.buffer.restore(output_start, output)
+
+    def append_notice(self, text: str) -> None:
+        """A visible, dim separator line in the output (e.g. when a session resumes)."""
+        self._append(f"\r\n\x1b[0;2m──── {text} ────\x1b[0m\r\n".encode())
 
     # ------------------------------------------------------------------ input
     def write(self, data: bytes) -> None:
