@@ -23,7 +23,12 @@ class ActivityMonitor:
         self._last_output = time.monotonic()
         self._timer: asyncio.TimerHandle | None = None
         session.output_listeners.append(self.on_output)
-        self._arm(quiet)  # a process that prints nothing is idle after the quiet spell
+
+    def on_spawn(self) -> None:
+        """A process that prints nothing is idle after the quiet spell."""
+        self._last_output = time.monotonic()
+        if self._timer is None:
+            self._arm(self.quiet)
 
     def on_output(self, session: Session) -> None:
         self._last_output = time.monotonic()

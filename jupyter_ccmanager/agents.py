@@ -37,6 +37,8 @@ class AgentProfile:
     env: dict[str, str] = field(default_factory=dict)
     #: Bytes typed by "interrupt": Esc for Claude Code, Ctrl-C for shells.
     interrupt: str = "\x03"
+    #: Key presses that make the program exit cleanly, typed before any signal.
+    quit: list[str] = field(default_factory=list)
     #: Screen rules by state: {"waiting": [{"pattern": regex, "detail": str}], "busy": [...]}.
     rules: dict[str, list[dict[str, str]]] = field(default_factory=dict)
     #: Regex of a separator line; rules read only the screen below the last one
@@ -49,9 +51,11 @@ class AgentProfile:
     #: Message for AGENT_NOT_FOUND when argv[0] is not on PATH.
     install_hint: str = ""
 
-    def resolve_argv(self, extra: list[str] | None = None) -> list[str]:
-        """The argv to spawn, with argv[0] found on PATH or a clear error."""
-        argv = [*self.argv, *(extra or [])]
+    def resolve_argv(
+        self, extra: list[str] | None = None, argv: list[str] | None = None
+    ) -> list[str]:
+        """``argv`` (default: the profile's) plus ``extra``, with argv[0] found on PATH."""
+        argv = [*(argv or self.argv), *(extra or [])]
         exe = argv[0]
         found = exe if os.path.isabs(exe) and os.access(exe, os.X_OK) else shutil.which(exe)
         if not found:
@@ -80,6 +84,7 @@ def builtin_profiles() -> dict[str, AgentProfile]:
             name="claude",
             argv=["claude"],
             interrupt="\x1b",
+            quit=["\x03", "\x03", "\x03"],  # clear the input, "press again", exit
             rules=CLAUDE_RULES,
             region=CLAUDE_REGION,
             idle_debounce=0.6,
@@ -91,7 +96,10 @@ def builtin_profiles() -> dict[str, AgentProfile]:
     }
 
 
-_FIELDS = {"argv", "env", "interrupt", "rules", "region", "idle_debounce", "claude", "install_hint"}
+_FIELDS = {
+    "argv", "env", "interrupt", "quit", "rules", "region", "idle_debounce", "claude",
+    "install_hint",
+}  # fmt: skip
 
 
 def load_profiles(config: dict[str, Any]) -> dict[str, AgentProfile]:

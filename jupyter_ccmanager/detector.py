@@ -23,14 +23,18 @@ from typing import Any
 from .agents import AgentProfile
 from .screen import ScreenFeeder
 from .session import Session
-from .state import BUSY, IDLE, LIVE_STATES, WAITING
+from .state import BUSY, IDLE, LIVE_STATES, STARTING, WAITING
 
 HOOK_GRACE = 1.0
 WAITING_GRACE = 3.0
+#: An agent with hooks counts as started only at its SessionStart hook (keys typed
+#: earlier can be lost), unless that hook has not come after this many seconds.
+START_HOOK_WAIT = 10.0
 SCREEN_LINES = 24  # rules look at the bottom of the screen only
 
 #: Hook event → (state, detail); Notification is keyed by its notification_type.
 HOOK_STATES: dict[str, tuple[str, str | None]] = {
+    "SessionStart": (IDLE, None),
     "UserPromptSubmit": (BUSY, None),
     "PreToolUse": (BUSY, None),
     "PostToolUse": (BUSY, None),
@@ -92,7 +96,13 @@ class StateDetector:
         self.hook_state: tuple[str, str | None] | None = None
         self.hook_at = 0.0
         self.events: list[dict[str, Any]] = []  # recent hook payloads (bounded)
+        self.expects_start_hook = profile.claude
+        self.spawned_at = time.monotonic()
         self._timer: asyncio.TimerHandle | None = None
+
+    def on_spawn(self) -> None:
+        self.spawned_at = time.monotonic()
+        self.hook_state, self.hook_at = None, 0.0
 
     # ------------------------------------------------------------------ hooks
     def on_hook(self, payload: dict[str, Any]) -> None:
@@ -122,6 +132,11 @@ class StateDetector:
         if seen == BUSY:
             state.set(BUSY)
             return
+        if state.value == STARTING and self.expects_start_hook and self.hook_state is None:
+            waited = now - self.spawned_at
+            if waited < START_HOOK_WAIT:
+                self._later(min(0.5, START_HOOK_WAIT - waited))
+                return
         quiet = now - self.feeder.last_output
         if quiet < self.debounce or self.feeder.model.lag:
             self._later(max(self.debounce - quiet, 0.05))

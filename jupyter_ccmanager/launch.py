@@ -28,7 +28,7 @@ def session_env(profile: AgentProfile, overrides: dict[str, str]) -> dict[str, s
 
 def prepare(session: Session, profile: AgentProfile, env: dict[str, str], server_url: str) -> None:
     """Set ``session.argv`` and ``session.env`` for the next spawn."""
-    argv = AgentProfile(name=profile.name, argv=session.base_argv).resolve_argv()
+    argv = profile.resolve_argv(argv=session.base_argv)
     if profile.claude:
         conversation = session.agent_session_id or str(uuid.uuid4())
         existing = session.transcript_path or transcript_path(

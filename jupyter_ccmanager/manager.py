@@ -120,7 +120,7 @@ class SessionManager(LoggingConfigurable):
         name = v.check_name(name) if name is not None else self._generate_name()
         self._check_name_free(name)
         self._check_limits(user)
-        base = AgentProfile(name=agent, argv=command or profile.argv).resolve_argv(args)
+        base = profile.resolve_argv(args, argv=command)
         session = Session(
             id=self._new_id(), name=name, agent=agent, argv=base, cwd=cwd, env={},
             cols=cols or 120, rows=rows or 40, key=key, labels=labels, user=user,
@@ -152,6 +152,7 @@ class SessionManager(LoggingConfigurable):
         launch.prepare(session, profile, launch.session_env(profile, env), self.app.hook_base_url)
         session.spawn()
         self._register(session, profile)
+        self.watches[session.id].on_spawn()
 
     def _register(self, session: Session, profile: AgentProfile) -> None:
         if session.id not in self.sessions:
@@ -236,14 +237,19 @@ class SessionManager(LoggingConfigurable):
         session.write(self.profiles[session.agent].interrupt.encode())
 
     async def stop(self, session: Session, force: bool = False) -> None:
-        await session.stop(timeout=self.app.stop_timeout, force=force)
+        quit_keys = self._quit(session)
+        await session.stop(timeout=self.app.stop_timeout, force=force, quit_keys=quit_keys)
+
+    def _quit(self, session: Session) -> list[str]:
+        profile = self.profiles.get(session.agent)
+        return profile.quit if profile is not None else []
 
     async def delete(self, session: Session, force: bool = False) -> None:
         """Stop, remove a clean worktree (never its branch), forget the session for good."""
         path = session.worktree_path
         if path and not force:
             await worktree.ensure_clean(path)  # refuse before anything changes
-        await session.stop(timeout=self.app.stop_timeout, force=force)
+        await self.stop(session, force=force)
         if path:
             await worktree.remove(path, force=force)
         watch = self.watches.pop(session.id, None)
@@ -282,7 +288,7 @@ class SessionManager(LoggingConfigurable):
         self._emit(session, message)
 
     def _mark_dirty(self, session: Session) -> None:
-        if self.persistence is not None:
+        if self.persistence is not None and session.id in self.sessions:
             self.persistence.mark(session)
 
     def _emit(self, session: Session, message: dict[str, Any]) -> None:
@@ -321,7 +327,10 @@ class SessionManager(LoggingConfigurable):
         if running:
             self.log.info("ccmanager: stopping %d session(s)", len(running))
             await asyncio.gather(
-                *(s.stop(timeout=self.app.stop_timeout, final_state=STOPPED) for s in running),
+                *(
+                    s.stop(self.app.stop_timeout, final_state=STOPPED, quit_keys=self._quit(s))
+                    for s in running
+                ),
                 return_exceptions=True,
             )
         if self.persistence is not None:
@@ -335,6 +344,6 @@ class SessionManager(LoggingConfigurable):
         for session in self.live_sessions():
             if not session.viewers and now - session.last_activity > limit:
                 self.log.info("ccmanager: culling idle session %s", session.name)
-                task = asyncio.ensure_future(session.stop(timeout=self.app.stop_timeout))
+                task = asyncio.ensure_future(self.stop(session))
                 self._culling.add(task)
                 task.add_done_callback(self._culling.discard)

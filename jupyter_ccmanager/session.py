@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 READ_CHUNK = 256 * 1024  # bytes asked for per os.read
 READ_BUDGET = 1 << 20  # bytes read per wake-up before yielding to the loop
 MAX_INPUT_BACKLOG = 1 << 20  # input bytes held while the child is not reading
+QUIT_KEY_PAUSE = 0.25  # between quit keys, so a TUI reads them as separate presses
 
 
 def session_members(sid: int) -> list[int]:
@@ -263,19 +264,37 @@ class Session:
         self._emit({"type": "exit", "exit_code": self.exit_code})
         self._exited.set()
 
-    async def stop(self, timeout: float, force: bool = False, final_state: str = STOPPED) -> None:
-        """SIGHUP+SIGTERM to the process group, SIGKILL after ``timeout``."""
+    async def stop(
+        self,
+        timeout: float,
+        force: bool = False,
+        final_state: str = STOPPED,
+        quit_keys: list[str] | None = None,
+    ) -> None:
+        """Ask the program to quit (``quit_keys``, typed with short pauses), then
+        SIGHUP+SIGTERM to the process group, SIGKILL after ``timeout``.
+
+        Typing the agent's own quit keys first lets it finish writing its state
+        (Claude Code loses the last turn of its transcript on SIGTERM).
+        """
         if not self.running or self.pty is None:
             if self.state.value not in (EXITED, STOPPED):
                 self.state.set(final_state)
             return
         pid = self.pty.ptyproc.pid
         self._final_state = final_state
-        if not force:
+        deadline = time.monotonic() + timeout
+        if not force and quit_keys:
+            for keys in quit_keys:
+                with contextlib.suppress(RequestError):
+                    self.write(keys.encode())
+                await asyncio.sleep(QUIT_KEY_PAUSE)
+            await self._reap(final_state, timeout=max(deadline - time.monotonic(), 0.1))
+        if not force and self.running:
             self._signal_group(pid, signal.SIGHUP)
             self._signal_group(pid, signal.SIGTERM)
             self._signal_group(pid, signal.SIGCONT)
-            await self._reap(final_state, timeout=timeout)
+            await self._reap(final_state, timeout=max(deadline - time.monotonic(), 0.5))
         if self.running:
             for member in session_members(pid):
                 self._signal_group(member, signal.SIGKILL)

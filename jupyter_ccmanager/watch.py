@@ -35,6 +35,16 @@ class SessionWatch:
             self.activity = ActivityMonitor(session)
         # claude without a screen model: hooks alone drive the state
 
+    def on_spawn(self) -> None:
+        """A (new) process started in the session."""
+        if self.activity is not None:
+            self.activity.on_spawn()
+        if self.detector is not None:
+            self.detector.on_spawn()
+        if self.feeder is not None:  # the new process draws a fresh screen
+            self.feeder.model.reset(self.session.buffer.end)
+            self.feeder.on_output()
+
     def _on_screen_update(self) -> None:
         if self.detector is not None:
             self.detector.evaluate()

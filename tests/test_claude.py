@@ -166,3 +166,40 @@ async def test_hook_with_wrong_secret_is_refused(api: Api, manager: Any) -> None
         )
         assert status == 403 and err["code"] == "HOOK_FORBIDDEN"
     assert (await api.get(model["id"]))["state"] != "waiting"
+
+
+async def test_resume_continues_the_same_conversation(
+    api: Api, env: dict[str, str], fake_api: FakeAnthropic
+) -> None:
+    model = await start_claude(api, env)
+    sid, conversation = model["id"], model["agent_session_id"]
+    fake_api.queue(Text("Noted: banana."))
+    status, result = await api.call(
+        "POST", "sessions", sid, "prompt", body={"text": "Remember the word banana"}
+    )
+    assert status == 200 and result["reply"] == "Noted: banana."
+    status, stopped = await api.call("POST", "sessions", sid, "stop", body={})
+    assert status == 200 and stopped["state"] == "stopped"
+    status, resumed = await api.call("POST", "sessions", sid, "resume", body={"env": env})
+    assert status == 200, resumed
+    command = resumed["command"]
+    assert command[command.index("--resume") + 1] == conversation
+    assert resumed["agent_session_id"] == conversation
+    await wait_state(api, sid, "idle", timeout=60)
+    fake_api.queue(Text("The word was banana."))
+    status, result = await api.call("POST", "sessions", sid, "prompt", body={"text": "Which word?"})
+    assert status == 200 and result["reply"] == "The word was banana."
+    history = str(fake_api.conversation()[-1]["messages"])
+    assert "Remember the word banana" in history, "the resumed CLI sent the earlier turns"
+
+
+class TestMissingCli:
+    @pytest.fixture
+    def ccm_config(self) -> dict[str, Any]:
+        return {"agents": {"claude": {"argv": ["claude-not-installed-xyz"]}}}
+
+    async def test_agent_not_found(self, api: Api, manager: Any) -> None:
+        status, err = await api.call("POST", "sessions", body={"agent": "claude"})
+        assert status == 400 and err["code"] == "AGENT_NOT_FOUND"
+        assert "npm install -g @anthropic-ai/claude-code" in err["message"]
+        assert manager.sessions == {}
