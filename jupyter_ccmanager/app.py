@@ -16,6 +16,7 @@ from traitlets import Bool, Dict, Float, Int, Unicode, default
 from ._version import __version__
 from .agents import load_profiles
 from .handlers import api_handlers
+from .events import SessionEvents
 from .manager import SessionManager
 from .persistence import Persistence
 from .store import SessionStore
@@ -118,6 +119,7 @@ class CCManagerApp(ExtensionApp):
             log=self.log,
         )
         self.settings["ccmanager"] = self.manager
+        self.manager.event_listeners.append(SessionEvents(self.serverapp.event_logger))
         self._export_connection()
 
     @property

@@ -134,6 +134,7 @@ class SessionManager(LoggingConfigurable):
             self._launch(session, profile, env)
         finally:
             self._pending.pop(session.id, None)
+        self._emit(session, {"type": "created"})
         self.log.info("ccmanager: started session %s (%s) pid %s", session.name, agent, session.pid)
         return session
 
@@ -176,6 +177,7 @@ class SessionManager(LoggingConfigurable):
         stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
         session.append_notice(f"resumed {stamp}")
         self._launch(session, profile, env)
+        self._emit(session, {"type": "resumed"})
         self.log.info("ccmanager: resumed session %s pid %s", session.name, session.pid)
 
     def resolve_cwd(self, cwd: str | None) -> str:
