@@ -15,8 +15,8 @@ from traitlets import Bool, Dict, Float, Int, Unicode, default
 
 from ._version import __version__
 from .agents import load_profiles
-from .handlers import api_handlers
 from .events import SessionEvents
+from .handlers import api_handlers
 from .manager import SessionManager
 from .persistence import Persistence
 from .store import SessionStore
