@@ -13,6 +13,7 @@ from typing import Any
 from jupyter_server.extension.application import ExtensionApp
 from traitlets import Bool, Dict, Float, Int, Unicode, default
 
+from . import demomode
 from ._version import __version__
 from .agents import load_profiles
 from .events import SessionEvents
@@ -77,6 +78,12 @@ class CCManagerApp(ExtensionApp):
         help="Keep a server-side screen (pyte) per session: needed for `screen`, for "
         "screen-based state rules and for replies of agents without transcripts.",
     )
+    demo_mode = Unicode(
+        "auto",
+        config=True,
+        help="Point claude sessions at the built-in stand-in Messages API (no API key needed): "
+        "'on', 'off', or 'auto' (on when the server has no Anthropic credentials).",
+    )
     db_path = Unicode(
         config=True,
         help="SQLite file that keeps session records across restarts.",
@@ -118,6 +125,15 @@ class CCManagerApp(ExtensionApp):
             parent=self,
             log=self.log,
         )
+        if demomode.wanted(self.demo_mode.lower()):
+            home = os.path.join(os.path.dirname(self.db_path), "demo-home")
+            self.manager.demo = demomode.DemoMode(home)
+            self.log.warning(
+                "ccmanager: DEMO MODE: claude sessions use a local stand-in API at %s "
+                "(canned answers). Set ANTHROPIC_API_KEY or --CCManagerApp.demo_mode=off "
+                "for real Claude.",
+                self.manager.demo.api.url,
+            )
         self.settings["ccmanager"] = self.manager
         self.manager.event_listeners.append(SessionEvents(self.serverapp.event_logger))
         self._export_connection()

@@ -51,6 +51,7 @@ class SessionManager(LoggingConfigurable):
         self.event_listeners: list[Callable[[Session, dict[str, Any]], None]] = []
         self.watches: dict[str, SessionWatch] = {}
         self._pending: dict[str, Session] = {}
+        self.demo: Any = None  # a demomode.DemoMode when claude sessions use the stand-in API
         self._liveness = PeriodicCallback(self._check_alive, 1000)
         self._liveness.start()
         self._culler: PeriodicCallback | None = None
@@ -150,6 +151,8 @@ class SessionManager(LoggingConfigurable):
 
     def _launch(self, session: Session, profile: AgentProfile, env: dict[str, str]) -> None:
         """Spawn (or respawn) ``session`` and make sure it is registered and watched."""
+        if self.demo is not None and profile.claude:
+            env = {**self.demo.env_for(session.cwd), **env}
         launch.prepare(session, profile, launch.session_env(profile, env), self.app.hook_base_url)
         session.spawn()
         self._register(session, profile)
@@ -337,6 +340,8 @@ class SessionManager(LoggingConfigurable):
             )
         if self.persistence is not None:
             await self.persistence.close()
+        if self.demo is not None:
+            self.demo.close()
 
     # ---------------------------------------------------------------- culling
     def _cull(self) -> None:

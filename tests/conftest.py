@@ -57,6 +57,7 @@ def jp_server_config(ccm_config: dict[str, Any], tmp_path: Path) -> dict[str, An
         "CCManagerApp": {
             "default_agent": "shell",
             "stop_timeout": 2.0,
+            "demo_mode": "off",
             "db_path": str(tmp_path / "ccm.sqlite"),
             **ccm_config,
         },

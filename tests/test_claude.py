@@ -203,3 +203,19 @@ class TestMissingCli:
         assert status == 400 and err["code"] == "AGENT_NOT_FOUND"
         assert "npm install -g @anthropic-ai/claude-code" in err["message"]
         assert manager.sessions == {}
+
+
+class TestDemoMode:
+    @pytest.fixture
+    def ccm_config(self) -> dict[str, Any]:
+        return {"demo_mode": "on"}
+
+    async def test_claude_without_a_key_uses_the_stand_in(self, api: Api, manager: Any) -> None:
+        require_claude()
+        model = await api.create(agent="claude")
+        await wait_state(api, model["id"], "idle", timeout=60)
+        status, result = await api.call(
+            "POST", "sessions", model["id"], "prompt", body={"text": "hello demo"}
+        )
+        assert status == 200 and "you said: hello demo" in result["reply"]
+        assert manager.demo.api.prompts()[-1].endswith("hello demo")
