@@ -21,6 +21,7 @@ from .handlers import api_handlers
 from .manager import SessionManager
 from .persistence import Persistence
 from .store import SessionStore
+from .terminal_panel import TerminalPanel
 
 
 class CCManagerApp(ExtensionApp):
@@ -136,6 +137,9 @@ class CCManagerApp(ExtensionApp):
             )
         self.settings["ccmanager"] = self.manager
         self.manager.event_listeners.append(SessionEvents(self.serverapp.event_logger))
+        self.manager.event_listeners.append(
+            TerminalPanel(self.serverapp.web_app.settings, self.manager)
+        )
         self._export_connection()
 
     @property
