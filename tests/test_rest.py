@@ -230,3 +230,18 @@ class TestPerUserLimit:
         await api.create()
         status, err = await api.call("POST", "sessions", body={})
         assert status == 409 and err["code"] == "MAX_SESSIONS_PER_USER"
+
+
+async def test_input_to_a_process_that_is_not_reading(api: Api) -> None:
+    """Input the child does not take yet is queued without blocking the server."""
+    model = await api.create(command=["sleep", "30"])
+    sid = model["id"]
+    await asyncio.sleep(0.3)
+    line = "x" * 99 + "\n"
+    for _ in range(20):  # 200 kB: far more than the PTY's input queue holds
+        await api.send(sid, line * 100)
+    status, _stats = await api.call("GET", "stats")
+    assert status == 200, "the server answers while the child reads nothing"
+    status, err = await api.call("POST", "sessions", sid, "input", body={"data": "y" * 1_000_000})
+    assert status == 429 and err["code"] == "INPUT_BACKLOG"
+    assert (await api.get(sid))["state"] in ("idle", "busy")  # and the session is fine
