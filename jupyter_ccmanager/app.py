@@ -16,6 +16,7 @@ from traitlets import Bool, Dict, Float, Int, Unicode, default
 from . import demomode
 from ._version import __version__
 from .agents import load_profiles
+from .dashboard import dashboard_handlers
 from .events import SessionEvents
 from .handlers import api_handlers
 from .manager import SessionManager
@@ -157,6 +158,7 @@ class CCManagerApp(ExtensionApp):
 
     def initialize_handlers(self) -> None:
         self.handlers.extend(api_handlers("ccmanager/api"))
+        self.handlers.extend(dashboard_handlers())
 
     async def stop_extension(self) -> None:
         await self.manager.shutdown()

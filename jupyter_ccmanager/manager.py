@@ -267,6 +267,8 @@ class SessionManager(LoggingConfigurable):
         self.log.info("ccmanager: deleted session %s", session.name)
 
     def viewers_changed(self, session: Session) -> None:
+        if self.sessions.get(session.id) is not session:
+            return  # deleted: its last viewers leaving is no news (no event after "deleted")
         session.last_activity = time.time()  # for culling: watching counts as activity
         self._emit(session, {"type": "clients", "clients": len(session.viewers)})
 

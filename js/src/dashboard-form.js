@@ -1,0 +1,90 @@
+// "New session": agent, name, working folder, optional git worktree. The
+// server validates everything; its `{code, message}` answer is shown as is,
+// because it already says what to do (e.g. how to install the claude CLI).
+
+const AGENTS = [
+  ["claude", "Claude Code"],
+  ["shell", "Shell"],
+];
+const LAST_AGENT_KEY = "jupyter-ccmanager.dashboard.agent";
+
+export class CreateForm {
+  /**
+   * @param {import("./dashboard-api.js").Api} api
+   * @param {(model: object) => void} onCreated
+   */
+  constructor(api, onCreated) {
+    this.api = api;
+    this.onCreated = onCreated;
+    this.el = document.createElement("form");
+    this.el.className = "ccmd-form";
+    this.el.noValidate = true; // the server's messages are better than the browser's
+    this.el.innerHTML = `
+      <label class="ccmd-field"><span>Agent</span><select name="agent"></select></label>
+      <label class="ccmd-field ccmd-grow"><span>Name</span>
+        <input name="name" autocomplete="off" spellcheck="false" placeholder="generated when empty"
+          maxlength="64"></label>
+      <label class="ccmd-field ccmd-grow2"><span>Folder</span>
+        <input name="cwd" autocomplete="off" spellcheck="false"
+          placeholder="server root (relative paths are inside it)"></label>
+      <label class="ccmd-check" title="Create a git worktree and branch for this session">
+        <input type="checkbox" name="worktree"> <span>git worktree</span></label>
+      <button type="submit" class="ccmd-btn primary">Create</button>
+      <div class="ccmd-form-error" role="alert" hidden></div>`;
+    const select = this.el.elements.agent;
+    for (const [value, label] of AGENTS) select.append(new Option(label, value));
+    select.value = localStorage.getItem(LAST_AGENT_KEY) || "claude";
+    if (!select.value) select.value = "claude";
+    this.error = this.el.querySelector(".ccmd-form-error");
+    this.submit = this.el.querySelector("button[type=submit]");
+    this.el.addEventListener("submit", (ev) => {
+      ev.preventDefault();
+      this._create();
+    });
+    this.el.addEventListener("input", () => this.showError(null));
+  }
+
+  focus() {
+    this.el.elements.name.focus();
+  }
+
+  /** Show a server error (`{code, message}`) or a local one; null clears it. */
+  showError(err) {
+    if (!err) {
+      this.error.hidden = true;
+      this.error.replaceChildren();
+      return;
+    }
+    const code = document.createElement("strong");
+    code.textContent = err.code || "ERROR";
+    const text = document.createElement("span");
+    text.textContent = err.message || String(err);
+    this.error.replaceChildren(code, text);
+    this.error.hidden = false;
+  }
+
+  async _create() {
+    const f = this.el.elements;
+    const body = { agent: f.agent.value };
+    const name = f.name.value.trim();
+    const cwd = f.cwd.value.trim();
+    if (name) body.name = name;
+    if (cwd) body.cwd = cwd;
+    if (f.worktree.checked) body.worktree = true;
+    localStorage.setItem(LAST_AGENT_KEY, body.agent);
+    this.showError(null);
+    this.submit.disabled = true;
+    this.submit.textContent = "Creating…";
+    try {
+      const model = await this.api.create(body);
+      f.name.value = "";
+      f.worktree.checked = false;
+      this.onCreated(model);
+    } catch (err) {
+      this.showError(err);
+    } finally {
+      this.submit.disabled = false;
+      this.submit.textContent = "Create";
+    }
+  }
+}

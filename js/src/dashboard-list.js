@@ -1,0 +1,132 @@
+// The session table: one SessionRow per session, kept in store order
+// (waiting sessions on top), a click or Enter on a row opens its terminal.
+// Stop / resume / delete go through the API; the list itself changes only
+// when the server says so (events, a re-list, a 204 for a delete), never
+// optimistically.
+
+import { SessionRow } from "./dashboard-row.js";
+
+const HEADERS = ["State", "Session", "Viewers", "Last activity", ""];
+
+export class SessionList {
+  /**
+   * @param {object} options
+   * @param {import("./dashboard-api.js").Api} options.api
+   * @param {(id: string) => void} options.onOpen open a session's terminal
+   * @param {(id: string) => void} options.onDeleted the server confirmed a deletion
+   * @param {(text: string, err?: Error) => void} options.onError show a failure
+   */
+  constructor({ api, onOpen, onDeleted, onError }) {
+    this.api = api;
+    this.onOpen = onOpen;
+    this.onDeleted = onDeleted;
+    this.onError = onError;
+    this.rows = new Map();
+    this.selected = null;
+
+    this.el = document.createElement("div");
+    this.el.className = "ccmd-list";
+    this.table = document.createElement("table");
+    this.table.className = "ccmd-table";
+    const head = this.table.createTHead().insertRow();
+    for (const text of HEADERS) {
+      const th = document.createElement("th");
+      th.textContent = text;
+      head.append(th);
+    }
+    this.body = this.table.createTBody();
+    this.empty = document.createElement("div");
+    this.empty.className = "ccmd-empty";
+    this.empty.textContent = "No sessions yet. Start one with “New session”.";
+    this.el.append(this.table, this.empty);
+
+    this.body.addEventListener("click", (ev) => {
+      const tr = ev.target.closest("tr.ccmd-row");
+      if (tr && !ev.target.closest("button")) this.onOpen(tr.dataset.id);
+    });
+    this.body.addEventListener("keydown", (ev) => {
+      if (ev.key !== "Enter" || ev.target.tagName !== "TR") return;
+      ev.preventDefault();
+      this.onOpen(ev.target.dataset.id);
+    });
+  }
+
+  /** Draw `models` (already sorted): update rows in place, add, drop, reorder. */
+  render(models) {
+    const keep = new Set(models.map((m) => m.id));
+    for (const [id, row] of this.rows) {
+      if (!keep.has(id)) {
+        row.detach();
+        this.rows.delete(id);
+      }
+    }
+    let prev = null;
+    for (const model of models) {
+      let row = this.rows.get(model.id);
+      if (!row) {
+        row = new SessionRow(model, (action, r) => this._act(action, r));
+        this.rows.set(model.id, row);
+      } else if (row.model !== model) {
+        row.update(model);
+      }
+      row.el.classList.toggle("is-open", model.id === this.selected);
+      // Move only rows that are out of place, so focus and hover survive updates.
+      const want = prev ? prev.nextSibling : this.body.firstChild;
+      if (want !== row.el) this.body.insertBefore(row.el, want);
+      prev = row.el;
+      if (row.confirmRow.isConnected) {
+        if (row.el.nextSibling !== row.confirmRow) row.el.after(row.confirmRow);
+        prev = row.confirmRow;
+      }
+    }
+    this.table.hidden = models.length === 0;
+    this.empty.hidden = models.length > 0;
+  }
+
+  /** Mark the session whose terminal is open (null: none). */
+  select(id) {
+    this.selected = id;
+    for (const [rid, row] of this.rows) row.el.classList.toggle("is-open", rid === id);
+  }
+
+  /** Refresh relative times. */
+  tick() {
+    for (const row of this.rows.values()) row.tick();
+  }
+
+  async _act(action, row) {
+    const name = row.model.name || row.id;
+    if (action === "delete") {
+      const where = row.model.worktree_path ? " and remove its worktree (the branch stays)" : "";
+      row.confirm(`Delete ${name}${where}?`, "Delete", () => this._delete(row, false));
+      return;
+    }
+    row.setBusy(action);
+    try {
+      if (action === "stop") await this.api.stop(row.id);
+      else if (action === "resume") await this.api.resume(row.id);
+    } catch (err) {
+      this.onError(`Could not ${action} ${name}`, err);
+    } finally {
+      row.setBusy("");
+    }
+  }
+
+  async _delete(row, force) {
+    const name = row.model.name || row.id;
+    row.setBusy("delete");
+    try {
+      await this.api.remove(row.id, force);
+    } catch (err) {
+      row.setBusy("");
+      if (err.code === "WORKTREE_DIRTY" && !force) {
+        row.confirm(`${err.message}`, "Delete anyway", () => this._delete(row, true));
+        return;
+      }
+      this.onError(`Could not delete ${name}`, err);
+      return;
+    }
+    row.setBusy("");
+    this.onDeleted(row.id); // 204: gone, even if the event socket is down right now
+  }
+}
