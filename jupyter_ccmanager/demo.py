@@ -19,7 +19,8 @@ Usage::
 Scripted replies (``queue``) answer only *conversation* requests, those that
 carry ``tools``; side requests (the conversation title, other tool-less
 calls, token counts) get fixed answers and never consume the queue. With an
-empty queue the server answers in demo mode, quoting the prompt.
+empty queue the server answers in demo mode, quoting the prompt; a prompt
+``run: <command>`` gets a Bash tool call of ``<command>`` instead.
 
 Run ``python -m jupyter_ccmanager.demo [--port N]`` to serve in the foreground.
 """
@@ -154,12 +155,26 @@ def _tool_result_text(body: Json) -> str | None:
     return str(content or "")
 
 
-def _default_reply(body: Json) -> Text:
-    """Demo mode's answer when nothing is queued: echo what happened."""
+#: A demo prompt ``run: <command>`` is answered with a Bash call of ``<command>``,
+#: so people without a key can see (and answer) a real permission prompt.
+_RUN_PROMPT = re.compile(r"run:\s*(\S.*)", re.S | re.I)
+
+
+def _default_reply(body: Json) -> Text | ToolUse:
+    """Demo mode's answer when nothing is queued: echo what happened.
+
+    A prompt ``run: <command>`` asks to run ``<command>`` with the Bash tool
+    (the CLI shows its permission prompt first); the tool's result is then
+    echoed like everything else.
+    """
     result = _tool_result_text(body)
     if result is not None:
         return Text(f"Demo mode (no Anthropic API): the tool returned: {result.strip()[:300]}")
-    return Text(f"Demo mode (no Anthropic API): you said: {prompt_of(body)[:500]}")
+    prompt = prompt_of(body)
+    run = _RUN_PROMPT.fullmatch(prompt)
+    if run:
+        return Bash(run.group(1).strip(), "Demo mode: run the command you asked for")
+    return Text(f"Demo mode (no Anthropic API): you said: {prompt[:500]}")
 
 
 def _side_reply(body: Json) -> Text:

@@ -114,6 +114,11 @@ class StateDetector:
         self.session.state.set(*target)
 
     # ----------------------------------------------------------------- screen
+    def screen_says(self) -> tuple[str, str | None]:
+        """What the rules read on the screen right now (parsing any backlog first)."""
+        self.feeder.catch_up()
+        return match_screen(self.rules, rule_region(self.feeder.model.lines(), self.separator))
+
     def evaluate(self) -> None:
         """Re-read the screen (called after each screen update and by timers)."""
         state = self.session.state

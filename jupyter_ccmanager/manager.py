@@ -276,6 +276,10 @@ class SessionManager(LoggingConfigurable):
     def screen(self, session: Session) -> dict[str, Any]:
         return self.watches[session.id].screen()
 
+    def screen_busy(self, session: Session) -> bool:
+        watch = self.watches.get(session.id)
+        return watch is not None and watch.screen_busy()
+
     def on_hook(self, session: Session, payload: dict[str, Any]) -> None:
         """An event from the agent's own hooks (already authenticated)."""
         path = payload.get("transcript_path")
@@ -320,6 +324,7 @@ class SessionManager(LoggingConfigurable):
             "clients": sum(len(s.viewers) for s in self.sessions.values()),
             "buffered_bytes": sum(len(s.buffer) for s in self.sessions.values()),
             "uptime": round(time.time() - self.started_at, 3),
+            "demo_mode": self.demo is not None,
             "store": self.persistence.store.health() if self.persistence else {"enabled": False},
         }
 

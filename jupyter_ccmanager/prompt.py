@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from jupyter_server.auth.decorator import authorized
@@ -30,13 +31,29 @@ ENTER_DELAY = 0.15
 START_GRACE = 10.0
 DEFAULT_TIMEOUT = 600.0
 TRANSCRIPT_TRIES = 10
+SETTLE_WAIT = 3.0  # longest wait for an idle agent's screen to stop showing work
 
 _ANSI = re.compile(rb"\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)|[@-Z\\-_])")
 
 
-async def run_prompt(session: Session, text: str, timeout: float, wait: bool) -> dict[str, Any]:
-    """Type ``text`` + Enter; with ``wait``, return once the agent is idle or waiting."""
+async def run_prompt(
+    session: Session,
+    text: str,
+    timeout: float,
+    wait: bool,
+    screen_busy: Callable[[], bool] = lambda: False,
+) -> dict[str, Any]:
+    """Type ``text`` + Enter; with ``wait``, return once the agent is idle or waiting.
+
+    The state turns idle at the agent's Stop hook, a moment before its screen
+    is ready for input (it still runs the hook); text typed then would join
+    the finishing turn, so typing waits for the screen to settle too.
+    """
     state = session.state
+    loop = asyncio.get_running_loop()
+    settle_until = loop.time() + SETTLE_WAIT
+    while state.value == IDLE and screen_busy() and loop.time() < settle_until:
+        await asyncio.sleep(0.05)
     if state.value == WAITING:
         raise RequestError(
             409,
@@ -51,7 +68,6 @@ async def run_prompt(session: Session, text: str, timeout: float, wait: bool) ->
     if not wait:
         return {"state": state.value, "state_detail": state.detail, "reply": None}
 
-    loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     ended = (EXITED, STOPPED)
     # 1. the turn starts: busy or waiting after our Enter (a fast turn may already be over)
@@ -111,5 +127,11 @@ class PromptHandler(CCManagerHandler):
             raise v.bad_request("'text' is required.", "INVALID_VALUE")
         timeout = v.get_number(body, "timeout", low=0.1, high=86400, integer=False)
         wait = v.get_bool(body, "wait", default=True)
-        result = await run_prompt(session, text, timeout or DEFAULT_TIMEOUT, wait)
+        result = await run_prompt(
+            session,
+            text,
+            timeout or DEFAULT_TIMEOUT,
+            wait,
+            lambda: self.manager.screen_busy(session),
+        )
         self.write_json(result)

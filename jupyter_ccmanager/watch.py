@@ -14,6 +14,7 @@ from .agents import AgentProfile
 from .detector import StateDetector, hook_target
 from .screen import ScreenFeeder, ScreenModel
 from .session import Session
+from .state import BUSY
 from .validation import RequestError
 
 
@@ -59,6 +60,10 @@ class SessionWatch:
         if self.feeder is not None:
             self.feeder.catch_up()
             self.feeder.model.resize(cols, rows)
+
+    def screen_busy(self) -> bool:
+        """Whether the screen still shows the agent working (e.g. after its Stop hook)."""
+        return self.detector is not None and self.detector.screen_says()[0] == BUSY
 
     def screen(self) -> dict[str, Any]:
         """The current screen as text lines, cursor and state."""

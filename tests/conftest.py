@@ -42,6 +42,14 @@ def require_chromium() -> str:
     return "/usr/bin/chromium"
 
 
+@pytest.fixture(autouse=True)
+def _no_leaked_server_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """In-process servers export their URL and token to os.environ (for kernels);
+    keep one test's server from leaking into the next."""
+    for name in ("JUPYTER_CCMANAGER_URL", "JUPYTER_CCMANAGER_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+
+
 @pytest.fixture
 def ccm_config() -> dict[str, Any]:
     """Per-test CCManagerApp settings; override in a test module to change them."""

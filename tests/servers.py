@@ -42,6 +42,10 @@ class ServerProcess:
         self.env = env or {}
         self.proc: subprocess.Popen[bytes] | None = None
         self.log_path = tmp / f"server-{self.port}.log"
+        # A private HOME: session shells never read the developer's rc files.
+        self.home = tmp / "home"
+        self.home.mkdir(exist_ok=True)
+        (self.home / ".bashrc").write_text("PS1='$ '\n")
 
     @property
     def url(self) -> str:
@@ -53,6 +57,7 @@ class ServerProcess:
             "JUPYTER_RUNTIME_DIR": str(self.tmp / "runtime"),
             "JUPYTER_DATA_DIR": str(self.tmp / "data"),
             "JUPYTER_CONFIG_DIR": str(self.tmp / "config"),
+            "HOME": str(self.home),
             **self.env,
         }
         argv = [

@@ -219,3 +219,21 @@ class TestDemoMode:
         )
         assert status == 200 and "you said: hello demo" in result["reply"]
         assert manager.demo.api.prompts()[-1].endswith("hello demo")
+
+    async def test_run_prompt_asks_permission_in_demo_mode(
+        self, api: Api, jp_root_dir: Path
+    ) -> None:
+        require_claude()
+        model = await api.create(agent="claude")
+        await wait_state(api, model["id"], "idle", timeout=60)
+        marker = Path(jp_root_dir) / "ran"
+        status, result = await api.call(
+            "POST", "sessions", model["id"], "prompt", body={"text": f"run: touch {marker}"}
+        )
+        assert status == 200 and (result["state"], result["state_detail"]) == (
+            "waiting",
+            "permission",
+        )
+        await api.send(model["id"], "1")
+        await wait_state(api, model["id"], "idle", timeout=60)
+        assert marker.exists()

@@ -29,20 +29,26 @@ export function chooseTransport(model) {
 }
 
 function render({ model, el }) {
+  // `el` is shared with ipywidgets: its Layout view owns el's inline style and
+  // clears `height` (layout.height is None) once it is created, which can be
+  // after this render ran. So the terminal and its height live in a box of ours.
+  const box = document.createElement("div");
+  box.className = "ccm-widget";
+  el.append(box);
   let view = null;
   const mount = () => {
     view?.dispose();
     view = null;
-    el.replaceChildren();
+    box.replaceChildren();
     const sessionId = model.get("session_id");
     if (!sessionId) {
-      el.textContent = "No session (session_id is empty).";
+      box.textContent = "No session (session_id is empty).";
       return;
     }
-    view = new TerminalView(el, { transport: chooseTransport(model), session: { id: sessionId } });
+    view = new TerminalView(box, { transport: chooseTransport(model), session: { id: sessionId } });
   };
   const setHeight = () => {
-    el.style.height = model.get("height") || "420px";
+    box.style.height = model.get("height") || "420px";
   };
   setHeight();
   mount();
@@ -55,6 +61,7 @@ function render({ model, el }) {
     model.off("change:transport", mount);
     view?.dispose();
     view = null;
+    box.remove();
   };
 }
 
