@@ -1,0 +1,114 @@
+"""A session in JupyterLab's own Running panel and terminal panel, in real Chromium."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .browser import CHROMIUM, CHROMIUM_ARGS, LabServer, wait_until
+from .conftest import ARTIFACTS, require_chromium
+
+pytestmark = pytest.mark.browser
+SHOTS = ARTIFACTS / "lab-panel"
+
+
+@pytest.fixture
+def jp_asyncio_loop() -> None:  # playwright's sync API owns this thread's loop
+    return None
+
+
+@pytest.fixture
+def jp_server_cleanup() -> None:
+    return None
+
+
+@pytest.fixture
+def lab(tmp_path: Path) -> Iterator[LabServer]:
+    require_chromium()
+    with LabServer(tmp_path) as server:
+        yield server
+
+
+class TerminadoFrames:
+    """What Lab's terminal receives on its terminado socket (it draws on a canvas)."""
+
+    def __init__(self, page: Any, name: str) -> None:
+        self.stdout = ""
+        self.name = name
+        page.on("websocket", self._watch)
+
+    def _watch(self, ws: Any) -> None:
+        if ws.url.split("?")[0].endswith(f"/terminals/websocket/{self.name}"):
+            ws.on("framereceived", self._frame)
+
+    def _frame(self, payload: Any) -> None:
+        kind, *rest = json.loads(payload)
+        if kind == "stdout":
+            self.stdout += rest[0]
+
+
+def pump_until(page: Any, predicate: Any, what: str, timeout: float = 30) -> None:
+    """Wait while letting playwright deliver events (a plain sleep would hold them)."""
+    for _ in range(int(timeout * 10)):
+        if predicate():
+            return
+        page.wait_for_timeout(100)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def test_running_panel_opens_session_with_its_output(lab: LabServer) -> None:
+    from playwright.sync_api import sync_playwright
+
+    resp = lab.api("POST", "sessions", {"name": "lab-demo"})
+    assert resp.status_code == 201, resp.text
+    model = resp.json()
+    lab.api("POST", f"sessions/{model['id']}/input", {"data": "echo earlier-$((20+1))\r"})
+    wait_until(
+        lambda: b"earlier-21" in lab.api("GET", f"sessions/{model['id']}/output").content,
+        what="output before Lab opens",
+    )
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1300, "height": 900})
+            page.set_default_timeout(60_000)
+            frames = TerminadoFrames(page, model["terminal_name"])
+            page.goto(lab.url("lab"))
+            page.locator('.jp-SideBar [data-id="jp-running-sessions"]').click()
+            item = page.locator(".jp-RunningSessions-item", has_text=model["terminal_name"])
+            item.wait_for()
+            page.screenshot(path=str(SHOTS / "01-running-panel.png"))
+            item.locator(".jp-RunningSessions-itemLabel").click()
+            page.locator(".jp-Terminal .xterm").wait_for()
+            pump_until(page, lambda: "earlier-21" in frames.stdout, "replayed output")
+            page.locator(".jp-Terminal .xterm-helper-textarea").focus()
+            page.keyboard.type("echo from-lab-$((6*7))")
+            page.keyboard.press("Enter")
+            pump_until(page, lambda: "from-lab-42" in frames.stdout, "echo in Lab")
+            out = lab.api("GET", f"sessions/{model['id']}/output").content
+            assert b"from-lab-42" in out, "typing in Lab's terminal reaches the session"
+            page.screenshot(path=str(SHOTS / "02-lab-terminal.png"))
+            # Closing the tab leaves the session running...
+            tab = page.locator(".lm-DockPanel .lm-TabBar-tab", has_text="ccm_lab_demo")
+            tab.locator(".lm-TabBar-tabCloseIcon").click()
+            page.locator(".jp-Terminal").wait_for(state="detached")
+            assert lab.api("GET", f"sessions/{model['id']}").json()["state"] in ("idle", "busy")
+            # ...and Lab's "Shut Down" stops it through our manager: a resumable record remains.
+            item = page.locator(".jp-RunningSessions-item", has_text="terminals/ccm_lab_demo")
+            item.hover()
+            item.get_by_title("Shut Down", exact=True).click()
+            confirm = page.locator(".jp-Dialog .jp-mod-accept")
+            if confirm.count():
+                confirm.click()
+            wait_until(
+                lambda: lab.api("GET", f"sessions/{model['id']}").json()["state"] == "stopped",
+                what="stopped after Shut Down",
+            )
+            assert lab.api("GET", f"sessions/{model['id']}").json()["pid"] is None
+        finally:
+            browser.close()
