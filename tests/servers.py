@@ -45,7 +45,8 @@ class ServerProcess:
         # A private HOME: session shells never read the developer's rc files.
         self.home = tmp / "home"
         self.home.mkdir(exist_ok=True)
-        (self.home / ".bashrc").write_text("PS1='$ '\n")
+        if not (self.home / ".bashrc").exists():  # a test may have written its own
+            (self.home / ".bashrc").write_text("PS1='$ '\n")
 
     @property
     def url(self) -> str:

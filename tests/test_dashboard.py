@@ -138,7 +138,7 @@ class Dashboard:
     def panel_screen(self) -> str:
         return self.page.evaluate(JS_PANEL_SCREEN) or ""
 
-    def wait_screen(self, needle: str, timeout: float = 20) -> str:
+    def wait_screen(self, needle: str, timeout: float = 45) -> str:
         return wait_until(
             lambda: needle in (text := self.panel_screen()) and text,
             timeout=timeout,
