@@ -1,9 +1,13 @@
-// Bundles the widget and the dashboard into ../jupyter_ccmanager/static/ (ES modules, CSS inlined).
+// Bundles the widget, the dashboard page and the dashboard widget into ../jupyter_ccmanager/static/ (ES modules, CSS inlined).
 import * as esbuild from "esbuild";
 
 const watch = process.argv.includes("--watch");
 const options = {
-  entryPoints: { widget: "src/widget.js", dashboard: "src/dashboard.js" },
+  entryPoints: {
+    widget: "src/widget.js",
+    dashboard: "src/dashboard.js",
+    "dashboard-widget": "src/dashboard-widget.js",
+  },
   bundle: true,
   format: "esm",
   target: "es2020",

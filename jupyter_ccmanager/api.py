@@ -271,7 +271,7 @@ async def astats(*, client: Client | None = None) -> dict[str, Any]:
 def dashboard(*, client: Client | None = None) -> Any:
     """A widget listing all sessions with their live states (display it)."""
     try:
-        from .widget import DashboardWidget
+        from .dashboard_widget import DashboardWidget
     except ImportError as e:
         raise ImportError(
             "ccm.dashboard() needs jupyter_ccmanager's widget (anywidget, ipywidgets and the "

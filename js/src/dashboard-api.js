@@ -2,8 +2,10 @@
 //
 // The page carries no token: requests ride on Jupyter's login cookie, and
 // writes echo the `_xsrf` cookie as X-XSRFToken, as Jupyter requires for
-// cookie-authenticated writes. Every failure becomes an ApiError with the
-// server's stable `code` and human `message`, so the UI can show both.
+// cookie-authenticated writes. The notebook widget passes JupyterLab's token
+// (page config), sent as `Authorization: token ...`, which needs no XSRF.
+// Every failure becomes an ApiError with the server's stable `code` and
+// human `message`, so the UI can show both.
 
 export class ApiError extends Error {
   constructor(status, code, message) {
@@ -14,9 +16,13 @@ export class ApiError extends Error {
 }
 
 export class Api {
-  /** @param {string} baseUrl the server's base URL, ending in "/" */
-  constructor(baseUrl) {
+  /**
+   * @param {string} baseUrl the server's base URL, ending in "/"
+   * @param {string} [token] Jupyter's token; empty: the login cookie (+ XSRF)
+   */
+  constructor(baseUrl, token = "") {
     this.root = `${baseUrl}ccmanager/api/`;
+    this.token = token;
   }
 
   list() {
@@ -41,7 +47,9 @@ export class Api {
 
   async request(method, path, body) {
     const headers = { Accept: "application/json" };
-    if (method !== "GET") {
+    if (this.token) {
+      headers.Authorization = `token ${this.token}`;
+    } else if (method !== "GET") {
       const xsrf = readCookie("_xsrf");
       if (xsrf) headers["X-XSRFToken"] = xsrf;
     }

@@ -12,8 +12,10 @@ export class CreateForm {
   /**
    * @param {import("./dashboard-api.js").Api} api
    * @param {(model: object) => void} onCreated
+   * @param {{compact?: boolean}} [options] compact: agent and name only (the
+   *   folder is the server's root, no worktree), for the notebook widget
    */
-  constructor(api, onCreated) {
+  constructor(api, onCreated, { compact = false } = {}) {
     this.api = api;
     this.onCreated = onCreated;
     this.el = document.createElement("form");
@@ -35,6 +37,10 @@ export class CreateForm {
     for (const [value, label] of AGENTS) select.append(new Option(label, value));
     select.value = localStorage.getItem(LAST_AGENT_KEY) || "claude";
     if (!select.value) select.value = "claude";
+    if (compact) {
+      this.el.elements.cwd.closest("label").hidden = true;
+      this.el.elements.worktree.closest("label").hidden = true;
+    }
     this.error = this.el.querySelector(".ccmd-form-error");
     this.submit = this.el.querySelector("button[type=submit]");
     this.el.addEventListener("submit", (ev) => {
