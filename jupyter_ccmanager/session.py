@@ -30,7 +30,11 @@ from .validation import RequestError
 log = logging.getLogger(__name__)
 
 READ_CHUNK = 256 * 1024  # bytes asked for per os.read
-READ_BUDGET = 1 << 20  # bytes read per wake-up before yielding to the loop
+#: Bytes read per wake-up before yielding to the loop. Larger reads raise flood
+#: throughput a little but hold the loop longer: at 1 MiB, keystroke echo in
+#: *other* sessions reached p99 ~135 ms during a flood; at 64 KiB ~20 ms
+#: (benchmarks/RESULTS.md). Smaller chunks also keep glibc's heap from growing.
+READ_BUDGET = 64 * 1024
 MAX_INPUT_BACKLOG = 1 << 20  # input bytes held while the child is not reading
 QUIT_KEY_PAUSE = 0.25  # between quit keys, so a TUI reads them as separate presses
 

@@ -201,6 +201,8 @@ class SessionWebSocket(WebSocketMixin, JupyterHandler, WebSocketHandler):
 
     def on_close(self) -> None:
         self._closed = True
+        if self.ping_callback is not None:  # it would hold this handler (and the session)
+            self.ping_callback.stop()
         if hasattr(self, "_wake"):
             self._wake.set()
             self.session.detach(self)
