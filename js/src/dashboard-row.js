@@ -2,14 +2,7 @@
 // agent, folder and branch under it, viewers, last activity, action buttons.
 // Rows are updated in place, so a live update never steals a hover or focus.
 
-const STATE_LABELS = {
-  starting: "starting",
-  idle: "idle",
-  busy: "busy",
-  waiting: "waiting for you",
-  exited: "exited",
-  stopped: "stopped",
-};
+import { STATE_LABELS } from "./statusbar.js";
 const RUNNING = new Set(["starting", "idle", "busy", "waiting"]);
 
 export class SessionRow {

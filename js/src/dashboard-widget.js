@@ -16,6 +16,7 @@
 import css from "./dashboard.css";
 import ownCss from "./dashboard-widget.css";
 import { Api } from "./dashboard-api.js";
+import { drawSummary, h } from "./dashboard-dom.js";
 import { EventFeed } from "./dashboard-events.js";
 import { CreateForm } from "./dashboard-form.js";
 import { SessionList } from "./dashboard-list.js";
@@ -173,15 +174,6 @@ function fallback(model, root) {
   return () => model.off("change:fallback_html", draw);
 }
 
-function drawSummary(el, counts) {
-  const running = (counts.idle || 0) + (counts.busy || 0) + (counts.starting || 0);
-  const parts = [
-    ["waiting", counts.waiting || 0, "waiting"],
-    ["running", running, "running"],
-    ["ended", (counts.stopped || 0) + (counts.exited || 0), "stopped"],
-  ].filter(([, n]) => n > 0);
-  el.replaceChildren(...parts.map(([kind, n, label]) => h("span", `ccmd-chip ${kind}`, `${n} ${label}`)));
-}
 
 /** An error line above the table, dismissible, gone after a while. */
 function notice(container, text, err) {
@@ -208,11 +200,5 @@ function addStyle(text) {
   if (style.textContent !== text) style.textContent = text; // a re-run with a newer bundle
 }
 
-function h(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
 
 export default { render };

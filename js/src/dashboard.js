@@ -8,6 +8,7 @@
 
 import css from "./dashboard.css";
 import { Api } from "./dashboard-api.js";
+import { drawSummary, h } from "./dashboard-dom.js";
 import { EventFeed } from "./dashboard-events.js";
 import { CreateForm } from "./dashboard-form.js";
 import { SessionList } from "./dashboard-list.js";
@@ -155,15 +156,6 @@ function card(title, body) {
   return box;
 }
 
-function drawSummary(el, counts) {
-  const running = (counts.idle || 0) + (counts.busy || 0) + (counts.starting || 0);
-  const parts = [
-    ["waiting", counts.waiting || 0, "waiting"],
-    ["running", running, "running"],
-    ["ended", (counts.stopped || 0) + (counts.exited || 0), "stopped"],
-  ].filter(([, n]) => n > 0);
-  el.replaceChildren(...parts.map(([kind, n, label]) => h("span", `ccmd-chip ${kind}`, `${n} ${label}`)));
-}
 
 function toast(container, text, err) {
   const box = h("div", "ccmd-toast");
@@ -187,11 +179,5 @@ function addStyle(text) {
   document.head.append(style);
 }
 
-function h(tag, className, text) {
-  const el = document.createElement(tag);
-  if (className) el.className = className;
-  if (text !== undefined) el.textContent = text;
-  return el;
-}
 
 main();

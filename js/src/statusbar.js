@@ -2,7 +2,7 @@
 // connection dot. The frame element also gets data-state, so CSS can make a
 // session that waits for a person stand out as a whole.
 
-const STATE_LABELS = {
+export const STATE_LABELS = {
   starting: "starting",
   idle: "idle",
   busy: "busy",
