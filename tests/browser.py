@@ -23,6 +23,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 import requests
 
 from .servers import free_port
@@ -350,3 +351,17 @@ class LabPage:
             timeout=timeout,
             what=f"badge {state!r} in cell {cell}",
         )
+
+
+# Playwright's sync API keeps an event loop running in the test's thread while a
+# browser is open, so pytest-jupyter's per-test loop fixtures (autouse) would grab
+# and close it. Browser test modules import these two to switch them off; they use
+# no in-process server.
+@pytest.fixture
+def jp_asyncio_loop() -> None:
+    return None
+
+
+@pytest.fixture
+def jp_server_cleanup() -> None:
+    return None

@@ -18,19 +18,22 @@ import pytest
 
 from jupyter_ccmanager.demo import Bash, FakeAnthropic, Text, claude_env, prepare_home
 
-from .browser import (
+from .browser import (  # noqa: F401 (fixtures)
     BASE_URL,
     CHROMIUM,
     CHROMIUM_ARGS,
     JS_WATCH_TITLE,
     LabPage,
     LabServer,
+    jp_asyncio_loop,
+    jp_server_cleanup,
     wait_until,
     write_notebook,
 )
 from .conftest import ARTIFACTS, require_chromium, require_claude
 
 pytestmark = pytest.mark.browser
+
 
 SHELL, SECOND_VIEW, CLAUDE, FLOOD = range(4)
 CELLS = {
@@ -50,19 +53,6 @@ FLOOD_BYTES = 50_000_000
 # may hold the echo the flood test looks for. Keep the whole flood instead.
 REPLAY_BUFFER = 128 * 2**20
 SHOTS = ARTIFACTS / "browser"
-
-
-# Playwright's sync API keeps its event loop "running" in this thread while a
-# browser is open, so pytest-jupyter's per-test loop fixtures (autouse) would
-# grab and close it. These tests use no in-process server: switch them off.
-@pytest.fixture
-def jp_asyncio_loop() -> None:
-    return None
-
-
-@pytest.fixture
-def jp_server_cleanup() -> None:
-    return None
 
 
 @pytest.fixture(scope="module")

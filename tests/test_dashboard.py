@@ -25,11 +25,12 @@ import requests
 
 from jupyter_ccmanager.demo import Bash, FakeAnthropic, Text, claude_env, prepare_home
 
-from .browser import CHROMIUM, CHROMIUM_ARGS, wait_until
+from .browser import CHROMIUM, CHROMIUM_ARGS, jp_asyncio_loop, jp_server_cleanup, wait_until  # noqa: F401 (fixtures)
 from .conftest import ARTIFACTS, require_chromium, require_claude
 from .servers import ServerProcess
 
 pytestmark = pytest.mark.browser
+
 
 SHOTS = ARTIFACTS / "dashboard"
 PROMPT = "ccm-test:root"
@@ -60,18 +61,6 @@ window.Notification = class {
   close() {}
 };
 """
-
-
-# Playwright's sync API keeps an event loop running in this thread; switch off
-# pytest-jupyter's per-test loop fixtures (this module has no in-process server).
-@pytest.fixture
-def jp_asyncio_loop() -> None:
-    return None
-
-
-@pytest.fixture
-def jp_server_cleanup() -> None:
-    return None
 
 
 @pytest.fixture(scope="module")

@@ -20,7 +20,16 @@ import pytest
 
 from jupyter_ccmanager.dashboard_widget import DashboardWidget, sessions_html
 
-from .browser import CHROMIUM, CHROMIUM_ARGS, LabPage, LabServer, wait_until, write_notebook
+from .browser import (  # noqa: F401 (fixtures)
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    LabPage,
+    LabServer,
+    jp_asyncio_loop,
+    jp_server_cleanup,
+    wait_until,
+    write_notebook,
+)
 from .conftest import ARTIFACTS, require_chromium
 
 SHOTS = ARTIFACTS / "dashboard-widget"
@@ -45,18 +54,6 @@ JS_PANEL_SCREEN = """() => {
   const el = document.querySelector('.ccmdw .ccmd-panel .ccm-term');
   return el && el.ccmView ? el.ccmView.screenText().join('\\n') : null;
 }"""
-
-
-# Playwright's sync API keeps an event loop running in this thread; switch off
-# pytest-jupyter's per-test loop fixtures (this module has no in-process server).
-@pytest.fixture
-def jp_asyncio_loop() -> None:
-    return None
-
-
-@pytest.fixture
-def jp_server_cleanup() -> None:
-    return None
 
 
 @pytest.fixture(scope="module")

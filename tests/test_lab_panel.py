@@ -9,21 +9,19 @@ from typing import Any
 
 import pytest
 
-from .browser import CHROMIUM, CHROMIUM_ARGS, LabServer, wait_until
+from .browser import (  # noqa: F401 (fixtures)
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    LabServer,
+    jp_asyncio_loop,
+    jp_server_cleanup,
+    wait_until,
+)
 from .conftest import ARTIFACTS, require_chromium
 
 pytestmark = pytest.mark.browser
+
 SHOTS = ARTIFACTS / "lab-panel"
-
-
-@pytest.fixture
-def jp_asyncio_loop() -> None:  # playwright's sync API owns this thread's loop
-    return None
-
-
-@pytest.fixture
-def jp_server_cleanup() -> None:
-    return None
 
 
 @pytest.fixture
