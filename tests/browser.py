@@ -12,14 +12,16 @@ find the terminal widgets in it, type into one, read its screen.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
+import shutil
 import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -365,3 +367,32 @@ def jp_asyncio_loop() -> None:
 @pytest.fixture
 def jp_server_cleanup() -> None:
     return None
+
+
+@contextlib.contextmanager
+def chromium() -> Iterator[Any]:
+    """The system Chromium under playwright (never a downloaded browser), closed after."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@contextlib.contextmanager
+def notebook_page(lab: LabServer, notebook: str, shots: Path, width: int) -> Iterator[LabPage]:
+    """A page with ``notebook`` open and its kernel idle; the console log lands in ``shots``."""
+    shutil.rmtree(shots, ignore_errors=True)  # no stale screenshots from an older run
+    shots.mkdir(parents=True)
+    with chromium() as browser:
+        page = browser.new_page(viewport={"width": width, "height": 1000})
+        page.set_default_timeout(30_000)
+        view = LabPage(page, shots)
+        try:
+            view.open_notebook(lab, notebook)
+            yield view
+        finally:
+            (shots / "console.log").write_text("\n".join(view.console))

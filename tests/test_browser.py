@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import shutil
 import time
 from collections.abc import Iterator
 
@@ -20,13 +19,12 @@ from jupyter_ccmanager.demo import Bash, FakeAnthropic, Text, claude_env, prepar
 
 from .browser import (  # noqa: F401 (fixtures)
     BASE_URL,
-    CHROMIUM,
-    CHROMIUM_ARGS,
     JS_WATCH_TITLE,
     LabPage,
     LabServer,
     jp_asyncio_loop,
     jp_server_cleanup,
+    notebook_page,
     wait_until,
     write_notebook,
 )
@@ -76,23 +74,8 @@ def lab(tmp_path_factory: pytest.TempPathFactory, fake_api: FakeAnthropic) -> It
 
 @pytest.fixture(scope="module")
 def nb(lab: LabServer) -> Iterator[LabPage]:
-    from playwright.sync_api import sync_playwright
-
-    shutil.rmtree(SHOTS, ignore_errors=True)  # no stale screenshots from an older run
-    SHOTS.mkdir(parents=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            page.set_default_timeout(30_000)
-            view = LabPage(page, SHOTS)
-            try:
-                view.open_notebook(lab, "demo.ipynb")
-                yield view
-            finally:
-                (SHOTS / "console.log").write_text("\n".join(view.console))
-        finally:
-            browser.close()
+    with notebook_page(lab, "demo.ipynb", SHOTS, width=1400) as view:
+        yield view
 
 
 @pytest.fixture(autouse=True)

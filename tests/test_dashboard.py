@@ -25,7 +25,12 @@ import requests
 
 from jupyter_ccmanager.demo import Bash, FakeAnthropic, Text, claude_env, prepare_home
 
-from .browser import CHROMIUM, CHROMIUM_ARGS, jp_asyncio_loop, jp_server_cleanup, wait_until  # noqa: F401 (fixtures)
+from .browser import (  # noqa: F401 (fixtures)
+    chromium,
+    jp_asyncio_loop,
+    jp_server_cleanup,
+    wait_until,
+)
 from .conftest import ARTIFACTS, require_chromium, require_claude
 from .servers import ServerProcess
 
@@ -142,23 +147,17 @@ class Dashboard:
 
 @pytest.fixture(scope="module")
 def dash(server: ServerProcess) -> Iterator[Dashboard]:
-    from playwright.sync_api import sync_playwright
-
     SHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    with chromium() as browser:
+        context = browser.new_context(viewport={"width": 1400, "height": 860})
+        context.add_init_script(FAKE_NOTIFICATION)
+        page = context.new_page()
+        page.set_default_timeout(20_000)
+        view = Dashboard(page, server)
         try:
-            context = browser.new_context(viewport={"width": 1400, "height": 860})
-            context.add_init_script(FAKE_NOTIFICATION)
-            page = context.new_page()
-            page.set_default_timeout(20_000)
-            view = Dashboard(page, server)
-            try:
-                yield view
-            finally:
-                (SHOTS / "console.log").write_text("\n".join(view.console))
+            yield view
         finally:
-            browser.close()
+            (SHOTS / "console.log").write_text("\n".join(view.console))
 
 
 @pytest.fixture(autouse=True)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import re
-import shutil
 from collections.abc import Iterator
 from typing import Any
 
@@ -21,12 +20,11 @@ import pytest
 from jupyter_ccmanager.dashboard_widget import DashboardWidget, sessions_html
 
 from .browser import (  # noqa: F401 (fixtures)
-    CHROMIUM,
-    CHROMIUM_ARGS,
     LabPage,
     LabServer,
     jp_asyncio_loop,
     jp_server_cleanup,
+    notebook_page,
     wait_until,
     write_notebook,
 )
@@ -67,23 +65,8 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabServer]:
 
 @pytest.fixture(scope="module")
 def nb(lab: LabServer) -> Iterator[LabPage]:
-    from playwright.sync_api import sync_playwright
-
-    shutil.rmtree(SHOTS, ignore_errors=True)
-    SHOTS.mkdir(parents=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1300, "height": 1000})
-            page.set_default_timeout(30_000)
-            view = LabPage(page, SHOTS)
-            try:
-                view.open_notebook(lab, "dash.ipynb")
-                yield view
-            finally:
-                (SHOTS / "console.log").write_text("\n".join(view.console))
-        finally:
-            browser.close()
+    with notebook_page(lab, "dash.ipynb", SHOTS, width=1300) as view:
+        yield view
 
 
 @pytest.fixture(autouse=True)

@@ -10,9 +10,8 @@ from typing import Any
 import pytest
 
 from .browser import (  # noqa: F401 (fixtures)
-    CHROMIUM,
-    CHROMIUM_ARGS,
     LabServer,
+    chromium,
     jp_asyncio_loop,
     jp_server_cleanup,
     wait_until,
@@ -59,8 +58,6 @@ def pump_until(page: Any, predicate: Any, what: str, timeout: float = 30) -> Non
 
 
 def test_running_panel_opens_session_with_its_output(lab: LabServer) -> None:
-    from playwright.sync_api import sync_playwright
-
     resp = lab.api("POST", "sessions", {"name": "lab-demo"})
     assert resp.status_code == 201, resp.text
     model = resp.json()
@@ -70,43 +67,39 @@ def test_running_panel_opens_session_with_its_output(lab: LabServer) -> None:
         what="output before Lab opens",
     )
     SHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1300, "height": 900})
-            page.set_default_timeout(60_000)
-            frames = TerminadoFrames(page, model["terminal_name"])
-            page.goto(lab.url("lab"))
-            page.locator('.jp-SideBar [data-id="jp-running-sessions"]').click()
-            item = page.locator(".jp-RunningSessions-item", has_text=model["terminal_name"])
-            item.wait_for()
-            page.screenshot(path=str(SHOTS / "01-running-panel.png"))
-            item.locator(".jp-RunningSessions-itemLabel").click()
-            page.locator(".jp-Terminal .xterm").wait_for()
-            pump_until(page, lambda: "earlier-21" in frames.stdout, "replayed output")
-            page.locator(".jp-Terminal .xterm-helper-textarea").focus()
-            page.keyboard.type("echo from-lab-$((6*7))")
-            page.keyboard.press("Enter")
-            pump_until(page, lambda: "from-lab-42" in frames.stdout, "echo in Lab")
-            out = lab.api("GET", f"sessions/{model['id']}/output").content
-            assert b"from-lab-42" in out, "typing in Lab's terminal reaches the session"
-            page.screenshot(path=str(SHOTS / "02-lab-terminal.png"))
-            # Closing the tab leaves the session running...
-            tab = page.locator(".lm-DockPanel .lm-TabBar-tab", has_text="ccm_lab_demo")
-            tab.locator(".lm-TabBar-tabCloseIcon").click()
-            page.locator(".jp-Terminal").wait_for(state="detached")
-            assert lab.api("GET", f"sessions/{model['id']}").json()["state"] in ("idle", "busy")
-            # ...and Lab's "Shut Down" stops it through our manager: a resumable record remains.
-            item = page.locator(".jp-RunningSessions-item", has_text="terminals/ccm_lab_demo")
-            item.hover()
-            item.get_by_title("Shut Down", exact=True).click()
-            confirm = page.locator(".jp-Dialog .jp-mod-accept")
-            if confirm.count():
-                confirm.click()
-            wait_until(
-                lambda: lab.api("GET", f"sessions/{model['id']}").json()["state"] == "stopped",
-                what="stopped after Shut Down",
-            )
-            assert lab.api("GET", f"sessions/{model['id']}").json()["pid"] is None
-        finally:
-            browser.close()
+    with chromium() as browser:
+        page = browser.new_page(viewport={"width": 1300, "height": 900})
+        page.set_default_timeout(60_000)
+        frames = TerminadoFrames(page, model["terminal_name"])
+        page.goto(lab.url("lab"))
+        page.locator('.jp-SideBar [data-id="jp-running-sessions"]').click()
+        item = page.locator(".jp-RunningSessions-item", has_text=model["terminal_name"])
+        item.wait_for()
+        page.screenshot(path=str(SHOTS / "01-running-panel.png"))
+        item.locator(".jp-RunningSessions-itemLabel").click()
+        page.locator(".jp-Terminal .xterm").wait_for()
+        pump_until(page, lambda: "earlier-21" in frames.stdout, "replayed output")
+        page.locator(".jp-Terminal .xterm-helper-textarea").focus()
+        page.keyboard.type("echo from-lab-$((6*7))")
+        page.keyboard.press("Enter")
+        pump_until(page, lambda: "from-lab-42" in frames.stdout, "echo in Lab")
+        out = lab.api("GET", f"sessions/{model['id']}/output").content
+        assert b"from-lab-42" in out, "typing in Lab's terminal reaches the session"
+        page.screenshot(path=str(SHOTS / "02-lab-terminal.png"))
+        # Closing the tab leaves the session running...
+        tab = page.locator(".lm-DockPanel .lm-TabBar-tab", has_text="ccm_lab_demo")
+        tab.locator(".lm-TabBar-tabCloseIcon").click()
+        page.locator(".jp-Terminal").wait_for(state="detached")
+        assert lab.api("GET", f"sessions/{model['id']}").json()["state"] in ("idle", "busy")
+        # ...and Lab's "Shut Down" stops it through our manager: a resumable record remains.
+        item = page.locator(".jp-RunningSessions-item", has_text="terminals/ccm_lab_demo")
+        item.hover()
+        item.get_by_title("Shut Down", exact=True).click()
+        confirm = page.locator(".jp-Dialog .jp-mod-accept")
+        if confirm.count():
+            confirm.click()
+        wait_until(
+            lambda: lab.api("GET", f"sessions/{model['id']}").json()["state"] == "stopped",
+            what="stopped after Shut Down",
+        )
+        assert lab.api("GET", f"sessions/{model['id']}").json()["pid"] is None
