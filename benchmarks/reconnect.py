@@ -20,7 +20,7 @@ async def run(ctx: Context) -> None:
     res = ctx.results
     # 9.5 MB: more than the 8 MiB buffer (smoke: 1.3 MB into a 1 MiB buffer)
     fill = f"head -c {ctx.size(7_000_000, 1_000_000)} /dev/zero | base64"
-    args = () if not ctx.smoke else ("--CCManagerApp.replay_buffer_bytes=1048576",)
+    args = () if not ctx.smoke else ("--CCSessionManager.replay_buffer_bytes=1048576",)
     with ctx.server(*args) as server:
         session = await server.create_session()
         writer = await CCMClient.connect(server, session["id"])

@@ -45,7 +45,7 @@ def free_port() -> int:
 
 
 class BenchServer:
-    """``with BenchServer(tmp, "--CCManagerApp.screen_model=False") as server: ...``.
+    """``with BenchServer(tmp, "--CCSessionManager.screen_model=False") as server: ...``.
 
     ``config`` is written to ``jupyter_server_config.json`` in the server's
     own config directory (for values awkward on a command line). ``preamble``
@@ -107,7 +107,7 @@ class BenchServer:
             sys.executable, *launch, "--no-browser", "--allow-root",
             "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={self.port}",
             "--ServerApp.port_retries=0", f"--IdentityProvider.token={self.token}",
-            f"--ServerApp.root_dir={self.root}", "--CCManagerApp.default_agent=shell",
+            f"--ServerApp.root_dir={self.root}", "--CCSessionManager.default_agent=shell",
             f"--ServerApp.terminado_settings={terminado}", *self.args,
         ]  # fmt: skip
         with open(self.log_path, "wb") as log:

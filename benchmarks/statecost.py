@@ -1,6 +1,6 @@
 """State-detection overhead: the server-side screen model (pyte) on vs off.
 
-Two servers run side by side, one with ``--CCManagerApp.screen_model=False``.
+Two servers run side by side, one with ``--CCSessionManager.screen_model=False``.
 Both know a ``tui`` agent: a script that draws Claude-like frames (colours,
 cursor moves, a spinner and "esc to interrupt" status line, the prompt box
 rules) at a fixed frame rate, with Claude's screen rules, so the "on" server
@@ -19,7 +19,7 @@ import sys
 import time
 from pathlib import Path
 
-from jupyter_ccmanager.claude_rules import CLAUDE_REGION, CLAUDE_RULES
+from jupyter_ccmanager.server.agents.claude_rules import CLAUDE_REGION, CLAUDE_RULES
 
 from .clients import CCMClient
 from .common import MB, Context
@@ -62,7 +62,7 @@ def agents_config(script: Path) -> dict[str, object]:
         "region": CLAUDE_REGION,
         "idle_debounce": 0.6,
     }
-    return {"CCManagerApp": {"agents": {"tui": tui}}}
+    return {"CCSessionManager": {"agents": {"tui": tui}}}
 
 
 async def redraw(
@@ -98,7 +98,7 @@ async def run(ctx: Context) -> None:
         servers = {
             "on": stack.enter_context(ctx.server(config=config)),
             "off": stack.enter_context(
-                ctx.server("--CCManagerApp.screen_model=False", config=config)
+                ctx.server("--CCSessionManager.screen_model=False", config=config)
             ),
         }
         for i in range(ctx.runs):

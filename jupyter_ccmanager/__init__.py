@@ -1,6 +1,6 @@
 """jupyter_ccmanager: run, watch and steer many Claude Code sessions from Jupyter.
 
-The server extension lives in :mod:`jupyter_ccmanager.app`; the kernel-side
+The server extension lives in :mod:`jupyter_ccmanager.server.app`; the kernel-side
 API is importable from here::
 
     import jupyter_ccmanager as ccm
@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._version import __version__
-from .api import (
+from jupyter_ccmanager._version import __version__
+from jupyter_ccmanager.api import (
     OutputChunk,
     Session,
     aget,
@@ -27,7 +27,7 @@ from .api import (
     start,
     stats,
 )
-from .errors import (
+from jupyter_ccmanager.errors import (
     AgentNotFound,
     CCManagerError,
     ConnectionFailed,
@@ -42,9 +42,9 @@ from .errors import (
 
 
 def _jupyter_server_extension_points() -> list[dict[str, Any]]:
-    from .app import CCManagerApp
+    from jupyter_ccmanager.server.app import CCManagerApp
 
-    return [{"module": "jupyter_ccmanager.app", "app": CCManagerApp}]
+    return [{"module": "jupyter_ccmanager.server.app", "app": CCManagerApp}]
 
 
 __all__ = [

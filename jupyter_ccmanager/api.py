@@ -6,11 +6,11 @@ with the same arguments and result, for code that runs on an event loop
 therefore :meth:`Session.await_for`, and the twin of the :attr:`Session.state`
 property is the method :meth:`Session.astate`. Blocking calls are safe in a
 notebook cell even though ipykernel runs an asyncio loop in that thread: they
-never touch that loop (see :mod:`jupyter_ccmanager.client`).
+never touch that loop (see :mod:`jupyter_ccmanager.client.transport`).
 
 Operations are written once as plans (generators of :class:`Call`) and run by
 either transport, so the two flavours always behave the same. The
-:class:`Session` handle lives in :mod:`jupyter_ccmanager.remote`.
+:class:`Session` handle lives in :mod:`jupyter_ccmanager.client.session`.
 """
 
 from __future__ import annotations
@@ -22,10 +22,10 @@ import threading
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .client import Call, Client, Plan
-from .errors import InvalidRequest, SessionNotFound
-from .remote import OutputChunk, Session, p_model
-from .waiting import ENDED_STATES
+from jupyter_ccmanager.client.session import OutputChunk, Session, p_list, p_model
+from jupyter_ccmanager.client.transport import Call, Client, Plan
+from jupyter_ccmanager.client.waiting import ENDED_STATES
+from jupyter_ccmanager.errors import InvalidRequest, SessionNotFound
 
 __all__ = [
     "OutputChunk",
@@ -60,7 +60,7 @@ def connect(
     """(Re)discover the server, make it the default for this kernel, and return it.
 
     Without arguments it looks at the environment and the running servers
-    (see :mod:`jupyter_ccmanager.discovery`); call it again after a server
+    (see :mod:`jupyter_ccmanager.client.discovery`); call it again after a server
     restart. ``verify=False`` accepts a self-signed HTTPS certificate.
     """
     global _default
@@ -82,11 +82,6 @@ def _client(client: Client | None = None) -> Client:
 
 
 # -- plans (each operation written once for both transports) ----------------------
-
-
-def _p_list(state: str | None, key: str | None, user: str | None) -> Plan[list]:
-    query = {"state": state, "key": key, "user": user}
-    return (yield Call("GET", ("sessions",), query)).json()
 
 
 def _p_start(body: dict[str, Any]) -> Plan[dict]:
@@ -222,7 +217,7 @@ def sessions(
 ) -> list[Session]:
     """All sessions the server shows you, optionally filtered by state, key or user."""
     c = _client(client)
-    return [Session(c, m) for m in c.run(_p_list(state, key, user))]
+    return [Session(c, m) for m in c.run(p_list(state, key, user))]
 
 
 async def asessions(
@@ -234,7 +229,7 @@ async def asessions(
 ) -> list[Session]:
     """Coroutine twin of :func:`sessions`."""
     c = _client(client)
-    return [Session(c, m) for m in await c.arun(_p_list(state, key, user))]
+    return [Session(c, m) for m in await c.arun(p_list(state, key, user))]
 
 
 def get(name_or_id_or_key: str | Session, *, client: Client | None = None) -> Session:
@@ -271,7 +266,7 @@ async def astats(*, client: Client | None = None) -> dict[str, Any]:
 def dashboard(*, client: Client | None = None) -> Any:
     """A widget listing all sessions with their live states (display it)."""
     try:
-        from .dashboard_widget import DashboardWidget
+        from jupyter_ccmanager.widgets.dashboard import DashboardWidget
     except ImportError as e:
         raise ImportError(
             "ccm.dashboard() needs jupyter_ccmanager's widget (anywidget, ipywidgets and the "

@@ -149,7 +149,7 @@ class LabServer:
             "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={self.port}",
             "--ServerApp.port_retries=0", f"--ServerApp.base_url={BASE_URL}",
             f"--IdentityProvider.token={self.token}", f"--ServerApp.root_dir={self.root}",
-            "--CCManagerApp.default_agent=shell", "--CCManagerApp.stop_timeout=2",
+            "--CCSessionManager.default_agent=shell", "--CCSessionManager.stop_timeout=2",
             f"--CCManagerApp.db_path={self.tmp / 'ccm.sqlite'}", *self.args,
         ]  # fmt: skip
         self.log = open(self.log_path, "wb")  # noqa: SIM115 (closed in stop)

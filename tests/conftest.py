@@ -52,7 +52,7 @@ def _no_leaked_server_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def ccm_config() -> dict[str, Any]:
-    """Per-test CCManagerApp settings; override in a test module to change them."""
+    """Per-test settings (CCManagerApp or CCSessionManager traits); a test module overrides it."""
     return {}
 
 
@@ -63,13 +63,20 @@ def jp_server_config(ccm_config: dict[str, Any], tmp_path: Path) -> dict[str, An
             "jpserver_extensions": {"jupyter_ccmanager": True, "jupyter_server_terminals": True},
         },
         "CCManagerApp": {
-            "default_agent": "shell",
-            "stop_timeout": 2.0,
             "demo_mode": "off",
             "db_path": str(tmp_path / "ccm.sqlite"),
-            **ccm_config,
+            **{k: v for k, v in ccm_config.items() if k in APP_TRAITS},
+        },
+        "CCSessionManager": {
+            "default_agent": "shell",
+            "stop_timeout": 2.0,
+            **{k: v for k, v in ccm_config.items() if k not in APP_TRAITS},
         },
     }
+
+
+#: Settings that stay on CCManagerApp; every other one is CCSessionManager's.
+APP_TRAITS = {"demo_mode", "db_path", "persist_tail_bytes", "persist_interval"}
 
 
 class Api:

@@ -19,9 +19,9 @@ import pytest
 
 import jupyter_ccmanager as ccm
 from jupyter_ccmanager import api as ccm_api
-from jupyter_ccmanager import waiting
-from jupyter_ccmanager.client import Client
-from jupyter_ccmanager.demo import Bash, FakeAnthropic, Text, claude_env, prepare_home
+from jupyter_ccmanager.client import waiting
+from jupyter_ccmanager.client.transport import Client
+from jupyter_ccmanager.server.demo.api import Bash, FakeAnthropic, Text, claude_env, prepare_home
 
 from .conftest import require_claude
 

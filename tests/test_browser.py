@@ -15,7 +15,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from jupyter_ccmanager.demo import Bash, FakeAnthropic, Text, claude_env, prepare_home
+from jupyter_ccmanager.server.demo.api import Bash, FakeAnthropic, Text, claude_env, prepare_home
 
 from .browser import (  # noqa: F401 (fixtures)
     BASE_URL,
@@ -63,7 +63,7 @@ def fake_api() -> Iterator[FakeAnthropic]:
 def lab(tmp_path_factory: pytest.TempPathFactory, fake_api: FakeAnthropic) -> Iterator[LabServer]:
     require_chromium()
     tmp = tmp_path_factory.mktemp("lab")
-    server = LabServer(tmp, f"--CCManagerApp.replay_buffer_bytes={REPLAY_BUFFER}")
+    server = LabServer(tmp, f"--CCSessionManager.replay_buffer_bytes={REPLAY_BUFFER}")
     claude_home = tmp / "claude-home"
     prepare_home(claude_home, [server.root])
     (server.root / "claude_env.json").write_text(json.dumps(claude_env(fake_api.url, claude_home)))

@@ -1,7 +1,7 @@
 """The real `claude` CLI, driven through the extension, against a fake Messages API.
 
 Every test starts real claude processes with a throw-away HOME; the fake API
-(jupyter_ccmanager.demo) serves scripted streamed replies on 127.0.0.1.
+(jupyter_ccmanager.server.demo.api) serves scripted streamed replies on 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from jupyter_ccmanager.demo import Bash, FakeAnthropic, Text, claude_env, prepare_home
-from jupyter_ccmanager.transcript import config_dir, transcript_path
+from jupyter_ccmanager.server.agents.transcript import config_dir, transcript_path
+from jupyter_ccmanager.server.demo.api import Bash, FakeAnthropic, Text, claude_env, prepare_home
 
 from .conftest import Api, require_claude
 from .test_rest import wait_state

@@ -25,8 +25,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from jupyter_ccmanager import api
-from jupyter_ccmanager.client import Call, Client
-from jupyter_ccmanager.discovery import discover, normalize_base_url
+from jupyter_ccmanager.client.discovery import discover, normalize_base_url
+from jupyter_ccmanager.client.transport import Call, Client
 from jupyter_ccmanager.errors import (
     AgentNotFound,
     CCManagerError,
@@ -496,7 +496,7 @@ def test_session_repr_is_offline_and_display_falls_back_to_text(client: Client) 
 def test_display_in_a_kernel_uses_the_widget_bundle(
     client: Client, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from jupyter_ccmanager import remote
+    from jupyter_ccmanager.client import session as remote
 
     view = {"application/vnd.jupyter.widget-view+json": {"model_id": "m"}}
 

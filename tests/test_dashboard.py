@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 import requests
 
-from jupyter_ccmanager.demo import Bash, FakeAnthropic, Text, claude_env, prepare_home
+from jupyter_ccmanager.server.demo.api import Bash, FakeAnthropic, Text, claude_env, prepare_home
 
 from .browser import (  # noqa: F401 (fixtures)
     chromium,
@@ -76,7 +76,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     home.mkdir()
     (home / ".bashrc").write_text("PS1='ccm-test:\\W\\$ '\n")
     proc = ServerProcess(
-        tmp, "--CCManagerApp.demo_mode=off", "--CCManagerApp.stop_timeout=2",
+        tmp, "--CCManagerApp.demo_mode=off", "--CCSessionManager.stop_timeout=2",
         env={"HOME": str(home)}, base_url=BASE_URL,
     )  # fmt: skip
     git = ["git", "-C", str(proc.root), "-c", "user.name=t", "-c", "user.email=t@t"]

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from jupyter_ccmanager.dashboard_widget import DashboardWidget, sessions_html
+from jupyter_ccmanager.widgets.dashboard import DashboardWidget, sessions_html
 
 from .browser import (  # noqa: F401 (fixtures)
     LabPage,

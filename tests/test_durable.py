@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from jupyter_ccmanager.session import session_members
+from jupyter_ccmanager.server.session import session_members
 
 from .conftest import Api
 from .servers import ServerProcess
@@ -71,7 +71,7 @@ def test_kill9_restart_restores_stopped_sessions_with_output(tmp_path: Path) -> 
 
 
 def test_sigterm_saves_and_stops_everything(tmp_path: Path) -> None:
-    server = ServerProcess(tmp_path, "--CCManagerApp.stop_timeout=1").start()
+    server = ServerProcess(tmp_path, "--CCSessionManager.stop_timeout=1").start()
     try:
         models = [server.create(), server.create(command=["sh", "-c", STUBBORN])]
         wait_until(lambda: b"ready" in output_of(server, models[1]["id"]))

@@ -6,7 +6,7 @@ import asyncio
 import json
 from typing import Any
 
-from jupyter_ccmanager.events import SCHEMA_ID
+from jupyter_ccmanager.server.events import SCHEMA_ID
 
 from .conftest import Api
 

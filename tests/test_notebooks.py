@@ -118,7 +118,7 @@ def execute(path: Path, env: dict[str, str]) -> nbformat.NotebookNode:
 def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     require_claude()
     tmp = tmp_path_factory.mktemp("notebooks")
-    args = ("--CCManagerApp.demo_mode=on", "--CCManagerApp.stop_timeout=2")
+    args = ("--CCManagerApp.demo_mode=on", "--CCSessionManager.stop_timeout=2")
     with ServerProcess(tmp, *args) as server:
         folder = server.root / "notebooks"
         folder.mkdir()

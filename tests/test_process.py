@@ -11,7 +11,7 @@ from typing import Any
 import psutil
 import pytest
 
-from jupyter_ccmanager.session import session_members
+from jupyter_ccmanager.server.session import session_members
 
 from .conftest import Api
 from .servers import ServerProcess
@@ -100,7 +100,7 @@ async def test_delete_running_session_leaves_no_process(api: Api) -> None:
 
 def test_auto_enabled_server_and_shutdown(tmp_path: Path) -> None:
     """`jupyter server` loads the extension by itself; SIGTERM leaves no session behind."""
-    server = ServerProcess(tmp_path, "--CCManagerApp.stop_timeout=1").start()
+    server = ServerProcess(tmp_path, "--CCSessionManager.stop_timeout=1").start()
     try:
         resp = server.api("GET", "sessions")
         assert resp.status_code == 200 and resp.json() == []

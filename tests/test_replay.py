@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from jupyter_ccmanager.replay import ReplayBuffer
+from jupyter_ccmanager.server.replay import ReplayBuffer
 
 
 @pytest.mark.parametrize("seed", range(20))

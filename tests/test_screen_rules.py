@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from jupyter_ccmanager.agents import builtin_profiles
-from jupyter_ccmanager.detector import compile_rules, match_screen, rule_region
+from jupyter_ccmanager.server.agents.profiles import builtin_profiles
+from jupyter_ccmanager.server.state.detector import compile_rules, match_screen, rule_region
 
 SCREENS = Path(__file__).parent / "screens"
 

@@ -1,0 +1,1 @@
+"""The kernel side's way to the server: REST/WebSocket transport, discovery, session handles."""

@@ -1,0 +1,1 @@
+"""Agents as data: profiles, Claude's screen rules, transcripts and hooks."""

@@ -1,0 +1,1 @@
+"""Demo mode: a stand-in Anthropic Messages API, so claude sessions run without a key."""

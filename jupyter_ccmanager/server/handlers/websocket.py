@@ -1,0 +1,221 @@
+"""The session WebSocket: a viewer is a cursor into the session's replay buffer.
+
+Protocol (see the README): the server first sends ``hello`` with the model
+and the offset ``M`` of the first byte that follows, then binary frames of raw
+PTY bytes contiguous from ``M``. Control messages are text JSON both ways.
+
+Backpressure: the pump sends one frame at a time and awaits tornado's write
+future, so a slow client holds at most one frame in the server; a client that
+sends ``ack`` messages is additionally kept within ``ACK_WINDOW`` bytes of
+what it has processed. A client that falls out of the buffer gets a ``gap``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from jupyter_core.utils import ensure_async
+from jupyter_server.auth.decorator import ws_authenticated
+from jupyter_server.base.handlers import JupyterHandler
+from jupyter_server.base.websocket import WebSocketMixin
+from tornado import web
+from tornado.websocket import WebSocketClosedError, WebSocketHandler
+
+from jupyter_ccmanager.server import validation as v
+from jupyter_ccmanager.server.errors import ManagerError
+from jupyter_ccmanager.server.handlers.base import AUTH_RESOURCE, SESSION_ID
+from jupyter_ccmanager.server.requests import InputRequest, ResizeRequest
+
+if TYPE_CHECKING:
+    from jupyter_ccmanager.server.manager import CCSessionManager
+    from jupyter_ccmanager.server.session import Session
+
+FRAME_BYTES = 256 * 1024  # largest binary frame
+ACK_WINDOW = 1 << 20  # unacknowledged bytes allowed once a client acks
+MAX_MESSAGE = 1 << 20  # largest message a client may send
+
+
+class SessionWebSocket(WebSocketMixin, JupyterHandler, WebSocketHandler):
+    """``{base_url}ccmanager/api/sessions/{id}/ws?offset=N``."""
+
+    auth_resource = AUTH_RESOURCE
+    session: Session
+    cursor: int
+    acked: int | None = None  # None until the client sends its first ack
+    size: tuple[int, int] | None = None
+
+    @property
+    def manager(self) -> CCSessionManager:
+        manager: CCSessionManager = self.settings["ccmanager"]
+        return manager
+
+    @ws_authenticated
+    async def get(self, session_id: str) -> None:
+        if not await ensure_async(
+            self.authorizer.is_authorized(self, self.current_user, "execute", self.auth_resource)
+        ):
+            raise web.HTTPError(403)
+        self.missing: ManagerError | None = None
+        try:
+            self.session = self.manager.get(session_id)
+        except ManagerError as err:
+            # Accept, then say why and close: a browser only sees a bare 1006
+            # for a refused upgrade and would retry forever.
+            self.missing = err
+        raw = self.get_query_argument("offset", None)
+        if raw is None:
+            self.cursor = 0
+        else:
+            try:
+                self.cursor = int(raw)
+                if self.cursor < 0:
+                    raise ValueError
+            except ValueError:
+                raise web.HTTPError(400, "'offset' must be a non-negative integer") from None
+        await super().get(session_id)
+
+    def open(self, session_id: str) -> None:  # type: ignore[override]
+        super().open()
+        if self.missing is not None:
+            self._closed = False
+            self._error(self.missing.code, self.missing.message)
+            self.close(4004, self.missing.code)
+            return
+        buffer = self.session.buffer
+        self.cursor = min(max(self.cursor, buffer.start), buffer.end)
+        self._wake = asyncio.Event()
+        self._closed = False
+        self._exit_message: dict[str, Any] | None = None
+        self._send_json({"type": "hello", "session": self.session.model(), "offset": self.cursor})
+        self.session.attach(self)
+        self._pump_task = asyncio.ensure_future(self._pump())
+        self._wake.set()
+
+    # -------------------------------------------------------- session → client
+    def on_output(self) -> None:
+        self._wake.set()
+
+    def on_event(self, message: dict[str, Any]) -> None:
+        if message.get("type") == "exit":
+            # Sent by the pump after the last output bytes, never before them.
+            self._exit_message = message
+            self._wake.set()
+        else:
+            self._send_json(message)
+
+    def _send_json(self, message: dict[str, Any]) -> None:
+        if getattr(self, "_closed", True):
+            return
+        try:
+            self.write_message(json.dumps(message))
+        except WebSocketClosedError:
+            self._closed = True
+
+    async def _pump(self) -> None:
+        """Send buffered bytes from the cursor, one awaited frame at a time."""
+        buffer = self.session.buffer
+        while not self._closed:
+            await self._wake.wait()
+            self._wake.clear()
+            while not self._closed:
+                budget = FRAME_BYTES
+                if self.acked is not None:
+                    budget = min(budget, self.acked + ACK_WINDOW - self.cursor)
+                    if budget <= 0:
+                        break  # wait for an ack (it sets _wake)
+                start, data = buffer.read(self.cursor, budget)
+                if start > self.cursor:
+                    self._send_json({"type": "gap", "from": self.cursor, "to": start})
+                    if self.acked is not None:
+                        self.acked = max(self.acked, start)
+                self.cursor = start + len(data)
+                if not data:
+                    break
+                try:
+                    await self.write_message(data, binary=True)
+                except WebSocketClosedError:
+                    self._closed = True
+            if self._exit_message is not None and self.cursor >= buffer.end:
+                self._send_json(self._exit_message)
+                self._exit_message = None
+
+    # -------------------------------------------------------- client → session
+    async def on_message(self, message: str | bytes) -> None:  # type: ignore[override]
+        if len(message) > MAX_MESSAGE:
+            self._error("PAYLOAD_TOO_LARGE", f"Messages are limited to {MAX_MESSAGE} bytes.")
+            return
+        if isinstance(message, bytes):
+            self._type(message)
+            return
+        try:
+            msg = json.loads(message)
+            if not isinstance(msg, dict) or not isinstance(msg.get("type"), str):
+                raise ValueError("a JSON object with a 'type' is expected")
+        except ValueError as err:
+            self._error("INVALID_MESSAGE", f"Unreadable message: {err}")
+            return
+        kind = msg.pop("type")
+        handler = MESSAGE_HANDLERS.get(kind)
+        if handler is None:
+            self._error("INVALID_MESSAGE", f"Unknown message type {kind!r}.")
+            return
+        try:
+            handler(self, msg)
+        except ManagerError as err:
+            self._error(err.code, err.message)
+
+    def _on_input(self, msg: dict[str, Any]) -> None:
+        self._type(InputRequest.parse(msg, max_len=MAX_MESSAGE).data)
+
+    def _on_resize(self, msg: dict[str, Any]) -> None:
+        request = ResizeRequest.parse(msg)
+        self.size = (request.cols, request.rows)
+        self.manager.resize(self.session.id, request)
+
+    def _on_ack(self, msg: dict[str, Any]) -> None:
+        v.check_fields(msg, {"offset"})
+        offset = v.get_number(msg, "offset", low=0, high=2**62)
+        if offset is None:
+            raise v.bad_request("'offset' is required.", "INVALID_VALUE")
+        self.acked = min(max(offset, self.acked or 0), self.cursor)
+        self._wake.set()
+
+    def _on_ping(self, msg: dict[str, Any]) -> None:
+        self._send_json({"type": "pong"})
+
+    def _type(self, data: bytes) -> None:
+        """Input from this viewer; it becomes the active viewer, whose size wins."""
+        try:
+            if self.size is not None:
+                self.manager.resize(self.session.id, ResizeRequest(*self.size))
+            self.manager.write(self.session.id, data)
+        except ManagerError as err:
+            self._error(err.code, err.message)
+
+    def _error(self, code: str, message: str) -> None:
+        self._send_json({"type": "error", "code": code, "message": message})
+
+    def on_close(self) -> None:
+        self._closed = True
+        if self.ping_callback is not None:  # it would hold this handler (and the session)
+            self.ping_callback.stop()
+        if hasattr(self, "_wake"):
+            self._wake.set()
+            self.session.detach(self)
+
+
+#: Client message types and what handles them: an explicit table, so a message
+#: can never reach any other attribute of the handler.
+MESSAGE_HANDLERS: dict[str, Callable[[SessionWebSocket, dict[str, Any]], None]] = {
+    "input": SessionWebSocket._on_input,
+    "resize": SessionWebSocket._on_resize,
+    "ack": SessionWebSocket._on_ack,
+    "ping": SessionWebSocket._on_ping,
+}
+
+default_handlers: list[tuple[str, type[web.RequestHandler]]] = [
+    (rf"/sessions/{SESSION_ID}/ws", SessionWebSocket),
+]

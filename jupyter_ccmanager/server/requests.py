@@ -1,0 +1,247 @@
+"""Typed requests: each client body parsed once, at the edge, into a value.
+
+Handlers (REST and WebSocket) turn a JSON body into one of these dataclasses
+with ``parse``; everything a body can get wrong (unknown fields, types,
+ranges, sizes, fields that exclude each other) is refused there with an
+:class:`~jupyter_ccmanager.server.errors.InvalidRequest`. The manager takes
+only these values, and checks only what needs the server's state (is the
+agent known, is the name free, is the cwd inside the root).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from jupyter_ccmanager.server import validation as v
+from jupyter_ccmanager.server.state.states import STATES
+
+Body = dict[str, Any]
+
+
+def _fields(body: Body, allowed: frozenset[str]) -> Body:
+    v.check_fields(body, set(allowed))
+    return body
+
+
+@dataclass(frozen=True)
+class CreateRequest:
+    """``POST sessions``."""
+
+    FIELDS: ClassVar[frozenset[str]] = frozenset(
+        {"name", "agent", "command", "args", "cwd", "env", "cols", "rows", "key", "labels",
+         "worktree"}
+    )  # fmt: skip
+
+    name: str | None = None
+    agent: str | None = None
+    command: list[str] | None = None
+    args: list[str] = field(default_factory=list)
+    cwd: str | None = None
+    env: dict[str, str] = field(default_factory=dict)
+    cols: int | None = None
+    rows: int | None = None
+    key: str | None = None
+    labels: dict[str, str] = field(default_factory=dict)
+    worktree: bool = False
+
+    @classmethod
+    def parse(cls, body: Body) -> CreateRequest:
+        _fields(body, cls.FIELDS)
+        name = v.get_str(body, "name", max_len=64)
+        agent = v.get_str(body, "agent", max_len=64)
+        command = v.get_str_list(body, "command")
+        if command is not None:
+            if agent not in (None, "command"):
+                raise v.bad_request("Give either 'agent' or 'command', not both.")
+            if not command:
+                raise v.bad_request("'command' must not be empty.", "INVALID_VALUE")
+            agent = "command"
+        cols, rows = v.get_size(body)
+        return cls(
+            name=v.check_name(name) if name is not None else None,
+            agent=agent,
+            command=command,
+            args=v.get_str_list(body, "args") or [],
+            cwd=v.get_str(body, "cwd", max_len=4096),
+            env=v.get_str_dict(body, "env", key_re=v.ENV_NAME_RE) or {},
+            cols=cols,
+            rows=rows,
+            key=v.get_str(body, "key", max_len=256),
+            labels=v.get_str_dict(body, "labels") or {},
+            worktree=v.get_bool(body, "worktree"),
+        )
+
+
+@dataclass(frozen=True)
+class UpdateRequest:
+    """``PATCH sessions/{id}``: rename, relabel."""
+
+    FIELDS: ClassVar[frozenset[str]] = frozenset({"name", "labels"})
+
+    name: str | None = None
+    labels: dict[str, str] | None = None
+
+    @classmethod
+    def parse(cls, body: Body) -> UpdateRequest:
+        _fields(body, cls.FIELDS)
+        name = v.get_str(body, "name", max_len=64)
+        return cls(
+            name=v.check_name(name) if name is not None else None,
+            labels=v.get_str_dict(body, "labels"),
+        )
+
+
+@dataclass(frozen=True)
+class InputRequest:
+    """``POST sessions/{id}/input``, and the WebSocket's ``input`` message."""
+
+    FIELDS: ClassVar[frozenset[str]] = frozenset({"data"})
+
+    data: bytes
+
+    @classmethod
+    def parse(cls, body: Body, max_len: int = v.MAX_TEXT) -> InputRequest:
+        _fields(body, cls.FIELDS)
+        data = v.get_str(body, "data", max_len=max_len)
+        if data is None:
+            raise v.bad_request("'data' is required.", "INVALID_VALUE")
+        return cls(data.encode("utf-8", "surrogateescape"))
+
+
+@dataclass(frozen=True)
+class ResizeRequest:
+    """``POST sessions/{id}/resize``, and the WebSocket's ``resize`` message."""
+
+    FIELDS: ClassVar[frozenset[str]] = frozenset({"cols", "rows"})
+
+    cols: int
+    rows: int
+
+    @classmethod
+    def parse(cls, body: Body) -> ResizeRequest:
+        _fields(body, cls.FIELDS)
+        cols, rows = v.get_size(body, required=True)
+        assert cols is not None and rows is not None  # required=True
+        return cls(cols, rows)
+
+
+@dataclass(frozen=True)
+class InterruptRequest:
+    """``POST sessions/{id}/interrupt``: no fields."""
+
+    FIELDS: ClassVar[frozenset[str]] = frozenset()
+
+    @classmethod
+    def parse(cls, body: Body) -> InterruptRequest:
+        _fields(body, cls.FIELDS)
+        return cls()
+
+
+@dataclass(frozen=True)
+class StopRequest:
+    """``POST sessions/{id}/stop``."""
+
+    FIELDS: ClassVar[frozenset[str]] = frozenset({"force"})
+
+    force: bool = False
+
+    @classmethod
+    def parse(cls, body: Body) -> StopRequest:
+        _fields(body, cls.FIELDS)
+        return cls(force=v.get_bool(body, "force"))
+
+
+@dataclass(frozen=True)
+class ResumeRequest:
+    """``POST sessions/{id}/resume``: the environment is never stored, so it comes again."""
+
+    FIELDS: ClassVar[frozenset[str]] = frozenset({"env", "cols", "rows"})
+
+    env: dict[str, str] = field(default_factory=dict)
+    cols: int | None = None
+    rows: int | None = None
+
+    @classmethod
+    def parse(cls, body: Body) -> ResumeRequest:
+        _fields(body, cls.FIELDS)
+        cols, rows = v.get_size(body)
+        return cls(
+            env=v.get_str_dict(body, "env", key_re=v.ENV_NAME_RE) or {}, cols=cols, rows=rows
+        )
+
+
+@dataclass(frozen=True)
+class PromptRequest:
+    """``POST sessions/{id}/prompt``."""
+
+    FIELDS: ClassVar[frozenset[str]] = frozenset({"text", "timeout", "wait"})
+    DEFAULT_TIMEOUT: ClassVar[float] = 600.0
+
+    text: str
+    timeout: float = DEFAULT_TIMEOUT
+    wait: bool = True
+
+    @classmethod
+    def parse(cls, body: Body) -> PromptRequest:
+        _fields(body, cls.FIELDS)
+        text = v.get_str(body, "text", max_len=v.MAX_TEXT)
+        if not text:
+            raise v.bad_request("'text' is required.", "INVALID_VALUE")
+        timeout = v.get_number(body, "timeout", low=0.1, high=86400, integer=False)
+        return cls(
+            text=text,
+            timeout=float(timeout) if timeout is not None else cls.DEFAULT_TIMEOUT,
+            wait=v.get_bool(body, "wait", default=True),
+        )
+
+
+@dataclass(frozen=True)
+class ListQuery:
+    """``GET sessions`` filters."""
+
+    FIELDS: ClassVar[frozenset[str]] = frozenset({"state", "key", "user"})
+
+    state: str | None = None
+    key: str | None = None
+    user: str | None = None
+
+    @classmethod
+    def parse(cls, query: dict[str, str]) -> ListQuery:
+        unknown = set(query) - cls.FIELDS
+        if unknown:
+            raise v.bad_request(
+                f"Unknown filter(s): {', '.join(sorted(unknown))}.", "UNKNOWN_FIELD"
+            )
+        state = query.get("state")
+        if state is not None and state not in STATES:
+            raise v.bad_request(f"Unknown state {state!r}; one of {', '.join(STATES)}.")
+        return cls(state=state, key=query.get("key"), user=query.get("user"))
+
+
+@dataclass(frozen=True)
+class OutputQuery:
+    """``GET sessions/{id}/output``: raw bytes from ``offset``, at most ``limit``."""
+
+    FIELDS: ClassVar[frozenset[str]] = frozenset({"offset", "limit"})
+    DEFAULT_LIMIT: ClassVar[int] = 16 << 20
+
+    offset: int = 0
+    limit: int = DEFAULT_LIMIT
+
+    @classmethod
+    def parse(cls, query: dict[str, str]) -> OutputQuery:
+        return cls(
+            offset=_non_negative(query.get("offset", "0"), "offset"),
+            limit=_non_negative(query.get("limit", str(cls.DEFAULT_LIMIT)), "limit"),
+        )
+
+
+def _non_negative(raw: str, name: str) -> int:
+    try:
+        value = int(raw)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise v.bad_request(f"'{name}' must be a non-negative integer.", "INVALID_VALUE")
+    return value

@@ -1,0 +1,1 @@
+"""States and the signals behind them: hooks, screen rules, output activity."""

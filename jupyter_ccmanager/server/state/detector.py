@@ -1,0 +1,167 @@
+"""Agent state from two signals: the agent's own hooks, and screen rules.
+
+Hooks (Claude Code's UserPromptSubmit, PermissionRequest, Stop, ...) are exact
+and immediate but miss some transitions (an Esc interrupt fires no Stop; the
+API-key and trust screens fire nothing). Screen rules see everything the user
+sees but lag the bytes a little and change with the CLI's UI. So:
+
+- a hook sets the state at once, and the screen is not allowed to contradict
+  it for ``HOOK_GRACE`` seconds (the screen may still show the old frame);
+- a screen that matches a ``waiting`` or ``busy`` rule sets that state;
+- a screen that matches nothing counts as idle once the output has been still
+  for the profile's debounce (and, after a hook said "waiting", only after a
+  longer grace: a stale waiting is better than a false idle).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from typing import Any
+
+from jupyter_ccmanager.server.agents.profiles import AgentProfile
+from jupyter_ccmanager.server.session import Session
+from jupyter_ccmanager.server.state.screen import ScreenFeeder
+from jupyter_ccmanager.server.state.states import BUSY, IDLE, LIVE_STATES, STARTING, WAITING
+
+HOOK_GRACE = 1.0
+WAITING_GRACE = 3.0
+#: An agent with hooks counts as started only at its SessionStart hook (keys typed
+#: earlier can be lost), unless that hook has not come after this many seconds.
+START_HOOK_WAIT = 10.0
+SCREEN_LINES = 24  # rules look at the bottom of the screen only
+
+#: Hook event → (state, detail); Notification is keyed by its notification_type.
+HOOK_STATES: dict[str, tuple[str, str | None]] = {
+    "SessionStart": (IDLE, None),
+    "UserPromptSubmit": (BUSY, None),
+    "PreToolUse": (BUSY, None),
+    "PostToolUse": (BUSY, None),
+    "PermissionRequest": (WAITING, "permission"),
+    "Stop": (IDLE, None),
+    "Notification:permission_prompt": (WAITING, "permission"),
+    "Notification:elicitation_dialog": (WAITING, "question"),
+    "Notification:idle_prompt": (IDLE, None),
+}
+
+
+def hook_target(payload: dict[str, Any]) -> tuple[str, str | None] | None:
+    """The state a hook payload announces, if any."""
+    event = str(payload.get("hook_event_name", ""))
+    if event == "Notification":
+        event = f"Notification:{payload.get('notification_type', '')}"
+    return HOOK_STATES.get(event)
+
+
+def compile_rules(rules: dict[str, list[dict[str, str]]]) -> list[tuple[str, str | None, Any]]:
+    """``[(state, detail, compiled regex)]``, waiting rules first."""
+    compiled = []
+    for state in (WAITING, BUSY):
+        for rule in rules.get(state, []):
+            compiled.append((state, rule.get("detail"), re.compile(rule["pattern"], re.MULTILINE)))
+    return compiled
+
+
+def rule_region(lines: list[str], separator: Any | None) -> str:
+    """The bottom of the screen that rules read: below the last separator line."""
+    while lines and not lines[-1].strip():
+        lines = lines[:-1]  # a fresh screen draws at the top; its bottom is blank
+    lines = lines[-SCREEN_LINES:]
+    if separator is not None:
+        for index in range(len(lines) - 1, -1, -1):
+            if separator.match(lines[index]):
+                lines = lines[index + 1 :]
+                break
+    return "\n".join(lines)
+
+
+def match_screen(rules: list[tuple[str, str | None, Any]], text: str) -> tuple[str, str | None]:
+    """The state a screen shows by the rules alone (idle when nothing matches)."""
+    for state, detail, pattern in rules:
+        if pattern.search(text):
+            return state, detail
+    return IDLE, None
+
+
+class StateDetector:
+    """Drives one agent session's state from hooks and its screen."""
+
+    def __init__(self, session: Session, profile: AgentProfile, feeder: ScreenFeeder) -> None:
+        self.session = session
+        self.feeder = feeder
+        self.rules = compile_rules(profile.rules)
+        self.separator = re.compile(profile.region) if profile.region else None
+        self.debounce = profile.idle_debounce
+        self.hook_state: tuple[str, str | None] | None = None
+        self.hook_at = 0.0
+        self.events: list[dict[str, Any]] = []  # recent hook payloads (bounded)
+        self.expects_start_hook = profile.claude
+        self.spawned_at = time.monotonic()
+        self._timer: asyncio.TimerHandle | None = None
+
+    def on_spawn(self) -> None:
+        self.spawned_at = time.monotonic()
+        self.hook_state, self.hook_at = None, 0.0
+
+    # ------------------------------------------------------------------ hooks
+    def on_hook(self, payload: dict[str, Any]) -> None:
+        self.events = [*self.events[-19:], payload]
+        target = hook_target(payload)
+        if target is None or not self.session.state.live:
+            return
+        self.hook_state, self.hook_at = target, time.monotonic()
+        self.session.state.set(*target)
+
+    # ----------------------------------------------------------------- screen
+    def screen_says(self) -> tuple[str, str | None]:
+        """What the rules read on the screen right now (parsing any backlog first)."""
+        self.feeder.catch_up()
+        return match_screen(self.rules, rule_region(self.feeder.model.lines(), self.separator))
+
+    def evaluate(self) -> None:
+        """Re-read the screen (called after each screen update and by timers)."""
+        state = self.session.state
+        if state.value not in LIVE_STATES:
+            return
+        now = time.monotonic()
+        text = rule_region(self.feeder.model.lines(), self.separator)
+        seen, detail = match_screen(self.rules, text)
+        since_hook = now - self.hook_at
+        if seen == WAITING:
+            state.set(WAITING, detail)
+            return
+        if since_hook < HOOK_GRACE:
+            self._later(HOOK_GRACE - since_hook)
+            return
+        if seen == BUSY:
+            state.set(BUSY)
+            return
+        if state.value == STARTING and self.expects_start_hook and self.hook_state is None:
+            waited = now - self.spawned_at
+            if waited < START_HOOK_WAIT:
+                self._later(min(0.5, START_HOOK_WAIT - waited))
+                return
+        quiet = now - self.feeder.last_output
+        if quiet < self.debounce or self.feeder.model.lag:
+            self._later(max(self.debounce - quiet, 0.05))
+            return
+        hook_waiting = state.value == WAITING and self.hook_state == (WAITING, state.detail)
+        if hook_waiting and since_hook < WAITING_GRACE:
+            self._later(WAITING_GRACE - since_hook)
+            return
+        state.set(IDLE)
+
+    def _later(self, delay: float) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+        self._timer = asyncio.get_running_loop().call_later(delay, self._fire)
+
+    def _fire(self) -> None:
+        self._timer = None
+        self.evaluate()
+
+    def close(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None

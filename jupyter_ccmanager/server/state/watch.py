@@ -1,0 +1,88 @@
+"""Everything that watches one session's output: screen model, state signals.
+
+The manager attaches one :class:`SessionWatch` per session. It picks the
+state source by the agent profile: screen rules and hooks for agents that
+have rules (claude), plain output activity for the rest.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jupyter_ccmanager.server.agents.profiles import AgentProfile
+from jupyter_ccmanager.server.errors import Conflict
+from jupyter_ccmanager.server.session import Session
+from jupyter_ccmanager.server.state.activity import ActivityMonitor
+from jupyter_ccmanager.server.state.detector import StateDetector, hook_target
+from jupyter_ccmanager.server.state.screen import ScreenFeeder, ScreenModel
+from jupyter_ccmanager.server.state.states import BUSY
+
+
+class SessionWatch:
+    """Screen model (optional) and state detection for one session."""
+
+    def __init__(self, session: Session, profile: AgentProfile, screen: bool = True) -> None:
+        self.session = session
+        self.feeder: ScreenFeeder | None = None
+        self.detector: StateDetector | None = None
+        self.activity: ActivityMonitor | None = None
+        if screen:
+            model = ScreenModel(session.buffer, session.cols, session.rows)
+            self.feeder = ScreenFeeder(model, on_update=self._on_screen_update)
+            session.output_listeners.append(self.feeder.on_output)
+        if profile.rules and self.feeder is not None:
+            self.detector = StateDetector(session, profile, self.feeder)
+        elif not profile.claude:
+            self.activity = ActivityMonitor(session)
+        # claude without a screen model: hooks alone drive the state
+
+    def on_spawn(self) -> None:
+        """A (new) process started in the session."""
+        if self.activity is not None:
+            self.activity.on_spawn()
+        if self.detector is not None:
+            self.detector.on_spawn()
+        if self.feeder is not None:  # the new process draws a fresh screen
+            self.feeder.model.reset(self.session.buffer.end)
+            self.feeder.on_output()
+
+    def _on_screen_update(self) -> None:
+        if self.detector is not None:
+            self.detector.evaluate()
+
+    def on_hook(self, payload: dict[str, Any]) -> None:
+        if self.detector is not None:
+            self.detector.on_hook(payload)
+        elif (target := hook_target(payload)) is not None and self.session.state.live:
+            self.session.state.set(*target)
+
+    def resize(self, cols: int, rows: int) -> None:
+        if self.feeder is not None:
+            self.feeder.catch_up()
+            self.feeder.model.resize(cols, rows)
+
+    def screen_busy(self) -> bool:
+        """Whether the screen still shows the agent working (e.g. after its Stop hook)."""
+        return self.detector is not None and self.detector.screen_says()[0] == BUSY
+
+    def screen(self) -> dict[str, Any]:
+        """The current screen as text lines, cursor and state."""
+        session = self.session
+        if self.feeder is None:
+            raise Conflict("NO_SCREEN", "The screen model is disabled on this server.")
+        self.feeder.catch_up()
+        model = self.feeder.model
+        return {
+            "lines": model.lines(),
+            "cursor": model.cursor(),
+            "cols": model.screen.columns,
+            "rows": model.screen.lines,
+            "offset": model.offset,
+            "state": session.state.value,
+            "state_detail": session.state.detail,
+        }
+
+    def close(self) -> None:
+        for part in (self.feeder, self.detector, self.activity):
+            if part is not None:
+                part.close()

@@ -1,0 +1,1 @@
+"""Notebook widgets (anywidget): the live terminal and the dashboard."""

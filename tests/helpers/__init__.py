@@ -1,0 +1,1 @@
+"""Shared test helpers: server launchers, waiting, the REST client, the OpenAPI check."""
