@@ -16,16 +16,15 @@ either transport, so the two flavours always behave the same. The
 from __future__ import annotations
 
 import os
-import re
 import shlex
 import threading
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from jupyter_ccmanager.client.session import OutputChunk, Session, p_list, p_model
+from jupyter_ccmanager.client.session import OutputChunk, Session, p_list
 from jupyter_ccmanager.client.transport import Call, Client, Plan
 from jupyter_ccmanager.client.waiting import ENDED_STATES
-from jupyter_ccmanager.errors import InvalidRequest, SessionNotFound
+from jupyter_ccmanager.errors import SessionNotFound
 
 __all__ = [
     "OutputChunk",
@@ -45,7 +44,6 @@ __all__ = [
 _default: Client | None = None
 _default_lock = threading.Lock()
 
-_ID_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 #: HTTP timeout for creating a session (a git worktree can take a while).
 _START_TIMEOUT = 120.0
@@ -84,36 +82,38 @@ def _client(client: Client | None = None) -> Client:
 # -- plans (each operation written once for both transports) ----------------------
 
 
-def _p_start(body: dict[str, Any]) -> Plan[dict]:
-    return (yield Call("POST", ("sessions",), body=body, timeout=_START_TIMEOUT)).json()
+Model = dict[str, Any]
 
 
-def _p_lookup(ident: str) -> Plan[dict]:
-    """Resolve an id, else a name, else a key (live and newest sessions first)."""
-    # Ids are URL-safe tokens; anything else ("", "..", "a/b") is only tried
-    # as a name or key, so it can never address another endpoint.
-    if _ID_RE.fullmatch(ident):
-        try:
-            return (yield from p_model(ident))
-        except (SessionNotFound, InvalidRequest):
-            pass
-    models: list[dict] = (yield Call("GET", ("sessions",))).json()
+def _p_start(body: dict[str, Any]) -> Plan[Model]:
+    model: Model = (yield Call("POST", ("sessions",), body=body, timeout=_START_TIMEOUT)).json()
+    return model
 
-    def best(matches: list[dict]) -> dict:
+
+def _p_lookup(ident: str) -> Plan[Model]:
+    """Resolve an id, else a name, else a key (live and newest sessions first).
+
+    One listing answers all three, so looking up a name never costs a failing
+    request (and a 404 line in the server's log).
+    """
+    models: list[Model] = yield from p_list()
+
+    def best(matches: list[Model]) -> Model:
         return max(
             matches,
             key=lambda m: (m.get("state") not in ENDED_STATES, str(m.get("created_at") or "")),
         )
 
-    for field in ("name", "key"):
+    for field in ("id", "name", "key"):
         matches = [m for m in models if m.get(field) == ident]
         if matches:
             return best(matches)
     raise SessionNotFound(None, f"No session with id, name or key {ident!r}.", 404)
 
 
-def _p_stats() -> Plan[dict]:
-    return (yield Call("GET", ("stats",))).json()
+def _p_stats() -> Plan[Model]:
+    stats: Model = (yield Call("GET", ("stats",))).json()
+    return stats
 
 
 def _start_body(

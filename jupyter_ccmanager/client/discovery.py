@@ -215,7 +215,9 @@ def discover(
     )
 
 
-def _token_for(base: str, env: Mapping[str, str], running: Callable[[], list]) -> str:
+def _token_for(
+    base: str, env: Mapping[str, str], running: Callable[[], list[Mapping[str, Any]]]
+) -> str:
     """Token for an explicitly given URL, only from sources tied to that URL.
 
     Never sends a token meant for one server to another, hence the URL checks.

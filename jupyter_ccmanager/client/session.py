@@ -44,15 +44,19 @@ class OutputChunk(NamedTuple):
         return self.data.decode("utf-8", errors="replace")
 
 
-def p_model(session_id: str) -> Plan[dict]:
+def p_model(session_id: str) -> Plan[dict[str, Any]]:
     """Plan: fetch a session model."""
-    return (yield Call("GET", ("sessions", session_id))).json()
+    model: dict[str, Any] = (yield Call("GET", ("sessions", session_id))).json()
+    return model
 
 
-def p_list(state: str | None = None, key: str | None = None, user: str | None = None) -> Plan[list]:
+def p_list(
+    state: str | None = None, key: str | None = None, user: str | None = None
+) -> Plan[list[dict[str, Any]]]:
     """Plan: the session models the server shows, optionally filtered."""
     query = {"state": state, "key": key, "user": user}
-    return (yield Call("GET", ("sessions",), query)).json()
+    models: list[dict[str, Any]] = (yield Call("GET", ("sessions",), query)).json()
+    return models
 
 
 def _screen_text(screen: Mapping[str, Any]) -> str:
@@ -142,7 +146,7 @@ class Session:
         return OutputChunk(reply.body, start, start + len(reply.body) if end is None else end)
 
     def _p_screen(self) -> Plan[dict[str, Any]]:
-        screen = (yield Call("GET", self._path("screen"))).json()
+        screen: dict[str, Any] = (yield Call("GET", self._path("screen"))).json()
         if isinstance(screen, dict) and screen.get("state"):
             self.model["state"] = screen["state"]
             self.model["state_detail"] = screen.get("state_detail")

@@ -237,7 +237,8 @@ class Client:
         try:
             call = next(plan)
         except StopIteration as stop:
-            return stop.value
+            result: T = stop.value
+            return result
         while True:
             try:
                 reply = await self.arequest(call)
@@ -246,7 +247,8 @@ class Client:
             else:
                 step = _step(plan, reply=reply)
             if isinstance(step, _Done):
-                return step.value
+                done: T = step.value
+                return done
             call = step
 
     # -- running coroutines from sync code -----------------------------------
@@ -292,12 +294,15 @@ class _Done:
     value: Any
 
 
-def _step(plan: Plan[Any], reply: Reply | None = None, error: CCManagerError | None = None):
+def _step(
+    plan: Plan[Any], reply: Reply | None = None, error: CCManagerError | None = None
+) -> Call | _Done:
     """Advance a plan by one reply (or thrown error); return the next Call or _Done."""
     try:
         if error is not None:
             return plan.throw(error)
-        return plan.send(reply)  # type: ignore[arg-type]
+        assert reply is not None  # a step has either a reply or an error
+        return plan.send(reply)
     except StopIteration as stop:
         return _Done(stop.value)
 
@@ -306,7 +311,8 @@ def _drive(plan: Plan[T], request: Callable[[Call], Reply]) -> T:
     try:
         call = next(plan)
     except StopIteration as stop:
-        return stop.value
+        result: T = stop.value
+        return result
     while True:
         try:
             reply = request(call)
@@ -315,7 +321,8 @@ def _drive(plan: Plan[T], request: Callable[[Call], Reply]) -> T:
         else:
             step = _step(plan, reply=reply)
         if isinstance(step, _Done):
-            return step.value
+            done: T = step.value
+            return done
         call = step
 
 

@@ -13,6 +13,7 @@ import logging
 import os
 
 from jupyter_server.extension.application import ExtensionApp
+from jupyter_server.serverapp import ServerApp
 from traitlets import Float, Int, Type, Unicode, default
 
 from jupyter_ccmanager._version import __version__
@@ -66,6 +67,12 @@ class CCManagerApp(ExtensionApp):
         help="Seconds between store writes; a server killed with -9 loses at most this much.",
     )
 
+    @property
+    def _server(self) -> ServerApp:
+        """The ServerApp this extension runs in (always set once it initializes)."""
+        assert self.serverapp is not None
+        return self.serverapp
+
     @default("db_path")
     def _default_db_path(self) -> str:
         from jupyter_core.paths import jupyter_data_dir
@@ -85,17 +92,17 @@ class CCManagerApp(ExtensionApp):
             )
         store = SessionStore(self.db_path)
         self.manager = self.session_manager_class(
-            root_dir=self.serverapp.root_dir,
-            server_url=self.serverapp.connection_url,
+            root_dir=self._server.root_dir,
+            server_url=self._server.connection_url,
             persistence=Persistence(store, self.persist_tail_bytes, self.persist_interval),
             demo=demo,
             parent=self,
             log=self.log,
         )
         self.settings["ccmanager"] = self.manager
-        self.manager.event_listeners.append(SessionEvents(self.serverapp.event_logger))
+        self.manager.event_listeners.append(SessionEvents(self._server.event_logger))
         self.manager.event_listeners.append(
-            TerminalPanel(self.serverapp.web_app.settings, self.manager)
+            TerminalPanel(self._server.web_app.settings, self.manager)
         )
         self._export_connection()
 
@@ -109,9 +116,9 @@ class CCManagerApp(ExtensionApp):
 
     def _export_connection(self) -> None:
         """Tell kernels this server starts where to find it (they inherit os.environ)."""
-        url = self.serverapp.connection_url
+        url = self._server.connection_url
         os.environ["JUPYTER_CCMANAGER_URL"] = url
-        token = getattr(self.serverapp.identity_provider, "token", "") or ""
+        token = getattr(self._server.identity_provider, "token", "") or ""
         if token:
             os.environ["JUPYTER_CCMANAGER_TOKEN"] = token
 

@@ -52,7 +52,7 @@ class _PtyShim:
         return -1
 
 
-class _Clients(list):  # type: ignore[type-arg]
+class _Clients(list[Any]):
     """terminado's TermSocket appends/removes itself here; we follow along, so a
     Lab terminal counts as a viewer exactly while one is open."""
 

@@ -60,7 +60,7 @@ class TerminalWidget(anywidget.AnyWidget):
 
     @traitlets.validate("transport")
     def _check_transport(self, proposal: dict[str, Any]) -> str:
-        value = proposal["value"]
+        value = str(proposal["value"])
         if value not in TRANSPORTS:
             raise traitlets.TraitError(f"transport must be one of {TRANSPORTS}, not {value!r}")
         return value

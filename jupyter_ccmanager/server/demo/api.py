@@ -203,7 +203,14 @@ def _fill(schema: Json, text: str) -> Any:
     if kind == "object":
         props = schema.get("properties") or {}
         return {k: _fill(props.get(k) or {}, text) for k in schema.get("required") or props}
-    return {"array": [], "boolean": False, "integer": 0, "number": 0, "null": None}.get(kind, text)
+    defaults: dict[str, Any] = {
+        "array": [],
+        "boolean": False,
+        "integer": 0,
+        "number": 0,
+        "null": None,
+    }
+    return defaults.get(kind, text) if isinstance(kind, str) else text
 
 
 # -- writing replies -----------------------------------------------------------

@@ -51,7 +51,7 @@ SERVER_QUERY_ARGS = frozenset({"token", "_xsrf", "no_track_activity"})
 def status_of(err: ManagerError) -> int:
     for kind in type(err).__mro__:
         if kind in STATUS:
-            return STATUS[kind]  # type: ignore[index]
+            return STATUS[kind]
     return 400
 
 

@@ -77,7 +77,7 @@ class SessionWebSocket(WebSocketMixin, JupyterHandler, WebSocketHandler):
                 raise web.HTTPError(400, "'offset' must be a non-negative integer") from None
         await super().get(session_id)
 
-    def open(self, session_id: str) -> None:  # type: ignore[override]
+    def open(self, session_id: str) -> None:
         super().open()
         if self.missing is not None:
             self._closed = False
@@ -143,7 +143,7 @@ class SessionWebSocket(WebSocketMixin, JupyterHandler, WebSocketHandler):
                 self._exit_message = None
 
     # -------------------------------------------------------- client → session
-    async def on_message(self, message: str | bytes) -> None:  # type: ignore[override]
+    async def on_message(self, message: str | bytes) -> None:
         if len(message) > MAX_MESSAGE:
             self._error("PAYLOAD_TOO_LARGE", f"Messages are limited to {MAX_MESSAGE} bytes.")
             return
