@@ -13,25 +13,32 @@
 //
 // Model traits: height (CSS length of the terminal panel), fallback_html.
 
-import css from "./dashboard.css";
-import ownCss from "./dashboard-widget.css";
-import { Api } from "./dashboard-api.js";
-import { drawSummary, h } from "./dashboard-dom.js";
-import { EventFeed } from "./dashboard-events.js";
-import { CreateForm } from "./dashboard-form.js";
-import { SessionList } from "./dashboard-list.js";
-import { TerminalPanel } from "./dashboard-panel.js";
-import { SessionStore } from "./dashboard-store.js";
-import { serverFromPage } from "./pageconfig.js";
-import { injectStyles } from "./styles.js";
+import { h, setStyle } from "./common/dom.js";
+import { Api } from "./dashboard/api.js";
+import css from "./dashboard/dashboard.css";
+import { drawSummary, showNotice } from "./dashboard/dom.js";
+import { CreateForm } from "./dashboard/form.js";
+import { SessionList } from "./dashboard/list.js";
+import { followSessions } from "./dashboard/live.js";
+import { TerminalPanel } from "./dashboard/panel.js";
+import { SessionStore } from "./dashboard/store.js";
+import ownCss from "./dashboard/widget.css";
+import { injectStyles } from "./terminal/styles.js";
+import { serverFromPage } from "./transport/pageconfig.js";
+
+/**
+ * @typedef {object} Traits DashboardWidget's synced traitlets (Python)
+ * @property {string} height CSS length of the terminal panel
+ * @property {string} fallback_html the kernel's listing, for pages without a config
+ */
+/** @typedef {import("@anywidget/types").AnyModel<Traits>} Model */
 
 const STYLE_ID = "jupyter-ccmanager-dashboard-widget-styles";
-const LIVE_LABELS = { connecting: "connecting…", live: "live", offline: "reconnecting…" };
-const TICK_MS = 10000;
 
+/** @type {import("@anywidget/types").Render<Traits>} */
 function render({ model, el }) {
   injectStyles(document); // badges and terminal: the widget's own CSS
-  addStyle(`${css}\n${ownCss}`);
+  setStyle(document, STYLE_ID, `${css}\n${ownCss}`);
   const root = h("div", "ccmdw");
   el.append(root);
   const server = serverFromPage();
@@ -42,15 +49,20 @@ function render({ model, el }) {
   };
 }
 
-/** The live dashboard; returns its cleanup. */
+/**
+ * The live dashboard; returns its cleanup.
+ * @param {Model} model
+ * @param {HTMLElement} root
+ * @param {import("./types/session").Server} server
+ */
 function live(model, root, server) {
   // Keys typed here (form, rows, terminal) are ours, not JupyterLab's shortcuts.
   root.setAttribute("data-lm-suppress-shortcuts", "true");
   const api = new Api(server.baseUrl, server.token);
   const errors = h("div", "ccmdw-errors");
-  const showError = (text, err) => notice(errors, text, err);
+  /** @type {(text: string, err?: unknown) => void} */
+  const showError = (text, err) => showNotice(errors, text, err, { boxClass: "ccmdw-error" });
 
-  let store = null;
   const panel = new TerminalPanel(server, () => closeTerminal());
   const list = new SessionList({
     api,
@@ -67,8 +79,9 @@ function live(model, root, server) {
     { compact: true },
   );
 
-  let renderTimer = null;
-  store = new SessionStore(({ id, model: session }) => {
+  /** @type {ReturnType<typeof setTimeout> | undefined} */
+  let renderTimer;
+  const store = new SessionStore(({ id, model: session }) => {
     if (!session && panel.sessionId === id) closeTerminal();
     if (session) panel.update(session);
     renderTimer ??= setTimeout(draw, 0);
@@ -90,11 +103,12 @@ function live(model, root, server) {
   model.on("change:height", setHeight);
 
   function draw() {
-    renderTimer = null;
+    renderTimer = undefined;
     list.render(store.sorted());
     drawSummary(summary, store.counts());
   }
 
+  /** @param {string} id */
   function openTerminal(id) {
     const session = store.get(id);
     if (!session) return;
@@ -107,51 +121,32 @@ function live(model, root, server) {
     list.select(null);
   }
 
-  let listFailed = false;
-  async function relist() {
-    store.beginListing();
-    let models = null;
-    try {
-      models = await api.list();
-      listFailed = false;
-    } catch (err) {
-      if (!listFailed) showError("Could not list sessions", err); // once per outage
-      listFailed = true;
-    }
-    store.finishListing(models);
-    draw();
-  }
-
   let feedUrl = `${server.wsBase}api/events/subscribe`;
   if (server.token) feedUrl += `?token=${encodeURIComponent(server.token)}`;
-  const feed = new EventFeed(feedUrl, {
-    onEvent: (event) => store.apply(event),
-    onOpen: () => relist(), // events missed while disconnected are only in a fresh list
-    onStatus: (status, why) => {
-      liveEl.dataset.status = status;
-      liveEl.textContent = LIVE_LABELS[status] || status;
-      liveEl.title = status === "live" ? "Live updates from the server's event bus" : why || "";
-    },
+  const { feed, stop } = followSessions({
+    api,
+    store,
+    feedUrl,
+    liveEl,
+    onListed: () => draw(),
+    onTick: () => list.tick(),
+    onError: showError,
   });
-  relist();
-  feed.start();
-  const timer = setInterval(() => {
-    list.tick();
-    // Without the event socket the table still catches up, just less promptly.
-    if (liveEl.dataset.status !== "live" && document.visibilityState === "visible") relist();
-  }, TICK_MS);
   root.ccmDashboard = { api, store, list, panel, feed, form }; // tests and debugging
 
   return () => {
-    clearInterval(timer);
+    stop();
     clearTimeout(renderTimer);
     model.off("change:height", setHeight);
-    feed.close();
     panel.close();
   };
 }
 
-/** No page config: explain, and show the kernel's listing; returns its cleanup. */
+/**
+ * No page config: explain, and show the kernel's listing; returns its cleanup.
+ * @param {Model} model
+ * @param {HTMLElement} root
+ */
 function fallback(model, root) {
   const note = h(
     "p",
@@ -173,32 +168,5 @@ function fallback(model, root) {
   ask();
   return () => model.off("change:fallback_html", draw);
 }
-
-
-/** An error line above the table, dismissible, gone after a while. */
-function notice(container, text, err) {
-  const box = h("div", "ccmdw-error");
-  box.setAttribute("role", "alert");
-  box.append(h("strong", "", text));
-  if (err) box.append(h("code", "", err.code || "ERROR"), h("span", "", err.message || String(err)));
-  const close = h("button", "ccmd-btn ccmd-close", "✕");
-  close.type = "button";
-  close.setAttribute("aria-label", "Dismiss");
-  close.addEventListener("click", () => box.remove());
-  box.append(close);
-  container.append(box);
-  setTimeout(() => box.remove(), 12000);
-}
-
-function addStyle(text) {
-  let style = document.getElementById(STYLE_ID);
-  if (!style) {
-    style = document.createElement("style");
-    style.id = STYLE_ID;
-    document.head.append(style);
-  }
-  if (style.textContent !== text) style.textContent = text; // a re-run with a newer bundle
-}
-
 
 export default { render };

@@ -6,31 +6,32 @@
 // store current (re-listing whenever the event socket reconnects); the table
 // is redrawn from the store, coalesced, never optimistically.
 
-import css from "./dashboard.css";
-import { Api } from "./dashboard-api.js";
-import { drawSummary, h } from "./dashboard-dom.js";
-import { EventFeed } from "./dashboard-events.js";
-import { CreateForm } from "./dashboard-form.js";
-import { SessionList } from "./dashboard-list.js";
-import { Notifier } from "./dashboard-notify.js";
-import { TerminalPanel } from "./dashboard-panel.js";
-import { SessionStore } from "./dashboard-store.js";
-import { serverFromPage } from "./pageconfig.js";
-import { injectStyles } from "./styles.js";
+import { h, setStyle } from "./common/dom.js";
+import { Api } from "./dashboard/api.js";
+import css from "./dashboard/dashboard.css";
+import { drawSummary, showNotice } from "./dashboard/dom.js";
+import { CreateForm } from "./dashboard/form.js";
+import { SessionList } from "./dashboard/list.js";
+import { followSessions } from "./dashboard/live.js";
+import { Notifier } from "./dashboard/notify.js";
+import { TerminalPanel } from "./dashboard/panel.js";
+import { SessionStore } from "./dashboard/store.js";
+import { injectStyles } from "./terminal/styles.js";
+import { originServer, serverFromPage } from "./transport/pageconfig.js";
 
-const LIVE_LABELS = { connecting: "connecting…", live: "live", offline: "reconnecting…" };
-const TICK_MS = 10000;
+const STYLE_ID = "jupyter-ccmanager-dashboard-styles";
 
 function main() {
-  const root = document.getElementById("ccm-dashboard");
-  const scheme = location.protocol === "https:" ? "wss:" : "ws:";
-  const server = serverFromPage() || { baseUrl: "/", wsBase: `${scheme}//${location.host}/`, token: "" };
+  const root = /** @type {HTMLElement} */ (document.getElementById("ccm-dashboard")); // in the page's HTML
+  const server = serverFromPage() || originServer();
   injectStyles(document); // the widget's CSS: same badges, same terminal
-  addStyle(css);
+  setStyle(document, STYLE_ID, css);
 
   const api = new Api(server.baseUrl);
   const toasts = h("div", "ccmd-toasts");
-  const showError = (text, err) => toast(toasts, text, err);
+  /** @type {(text: string, err?: unknown) => void} */
+  const showError = (text, err) =>
+    showNotice(toasts, text, err, { boxClass: "ccmd-toast", bodyClass: "ccmd-toast-body" });
 
   const panel = new TerminalPanel(server, () => closeTerminal());
   const list = new SessionList({
@@ -46,7 +47,8 @@ function main() {
     openTerminal(model.id);
   });
 
-  let renderTimer = null;
+  /** @type {ReturnType<typeof setTimeout> | undefined} */
+  let renderTimer;
   const store = new SessionStore(({ id, model, before }) => {
     if (!model && panel.sessionId === id) closeTerminal();
     if (model) panel.update(model);
@@ -79,13 +81,14 @@ function main() {
   root.replaceChildren(app);
 
   function render() {
-    renderTimer = null;
+    renderTimer = undefined;
     list.render(store.sorted());
     const counts = store.counts();
     notifier.setWaitingCount(counts.waiting || 0);
     drawSummary(summary, counts);
   }
 
+  /** @param {string} id */
   function openTerminal(id) {
     const model = store.get(id);
     if (!model) return;
@@ -104,43 +107,22 @@ function main() {
 
   // ---- data
   let firstList = true;
-  let listFailed = false;
-  async function relist() {
-    store.beginListing();
-    let models = null;
-    try {
-      models = await api.list();
-      listFailed = false;
-    } catch (err) {
-      if (!listFailed) showError("Could not list sessions", err); // once per outage, not per retry
-      listFailed = true;
-    }
-    store.finishListing(models);
-    render();
-    if (models && firstList) {
-      firstList = false;
-      const wanted = decodeURIComponent(location.hash.slice(1));
-      if (wanted && store.get(wanted)) openTerminal(wanted); // reload keeps the open terminal
-    }
-  }
-
-  const feed = new EventFeed(`${server.wsBase}api/events/subscribe`, {
-    onEvent: (event) => store.apply(event),
-    onOpen: () => relist(), // events missed while disconnected are only in a fresh list
-    onStatus: (status, why) => {
-      live.dataset.status = status;
-      live.textContent = LIVE_LABELS[status] || status;
-      live.title = status === "live" ? "Live updates from the server's event bus" : why || "";
+  const { feed } = followSessions({
+    api,
+    store,
+    feedUrl: `${server.wsBase}api/events/subscribe`,
+    liveEl: live,
+    onListed: (models) => {
+      render();
+      if (models && firstList) {
+        firstList = false;
+        const wanted = decodeURIComponent(location.hash.slice(1));
+        if (wanted && store.get(wanted)) openTerminal(wanted); // reload keeps the open terminal
+      }
     },
+    onTick: () => list.tick(),
+    onError: showError,
   });
-  relist();
-  feed.start();
-  setInterval(() => {
-    list.tick();
-    // Without the event socket (server restarting, a proxy without websockets)
-    // the page still catches up, just less promptly.
-    if (live.dataset.status !== "live" && document.visibilityState === "visible") relist();
-  }, TICK_MS);
   window.ccmDashboard = { api, store, list, panel, feed, form, notifier }; // tests and debugging
 }
 
@@ -150,34 +132,14 @@ function titleBlock() {
   return box;
 }
 
+/**
+ * @param {string} title
+ * @param {HTMLElement} body
+ */
 function card(title, body) {
   const box = h("section", "ccmd-card");
   box.append(h("h2", "", title), body);
   return box;
 }
-
-
-function toast(container, text, err) {
-  const box = h("div", "ccmd-toast");
-  box.setAttribute("role", "alert");
-  const body = h("div", "ccmd-toast-body");
-  body.append(h("strong", "", text));
-  if (err) body.append(h("code", "", err.code || "ERROR"), h("span", "", err.message || String(err)));
-  const close = h("button", "ccmd-btn ccmd-close", "✕");
-  close.type = "button";
-  close.setAttribute("aria-label", "Dismiss");
-  close.addEventListener("click", () => box.remove());
-  box.append(body, close);
-  container.append(box);
-  setTimeout(() => box.remove(), 12000);
-}
-
-function addStyle(text) {
-  const style = document.createElement("style");
-  style.id = "jupyter-ccmanager-dashboard-styles";
-  style.textContent = text;
-  document.head.append(style);
-}
-
 
 main();

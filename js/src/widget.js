@@ -4,13 +4,25 @@
 // (CSS length). Each view has its own connection, so one widget displayed in
 // several cells (or windows) works.
 
-import { AutoTransport } from "./auto.js";
-import { CommTransport } from "./comm.js";
-import { WebSocketTransport } from "./connection.js";
-import { serverFromPage, sessionSocketUrl } from "./pageconfig.js";
-import { TerminalView } from "./terminal.js";
+import { TerminalView } from "./terminal/view.js";
+import { AutoTransport } from "./transport/auto.js";
+import { CommTransport } from "./transport/comm.js";
+import { WebSocketTransport } from "./transport/connection.js";
+import { originServer, serverFromPage, sessionSocketUrl } from "./transport/pageconfig.js";
 
-/** The transport for this view, per the `transport` trait and the page. */
+/**
+ * @typedef {object} Traits TerminalWidget's synced traitlets (Python)
+ * @property {string} session_id
+ * @property {"auto" | "websocket" | "comm"} transport
+ * @property {string} height CSS length
+ */
+/** @typedef {import("@anywidget/types").AnyModel<Traits>} Model */
+
+/**
+ * The transport for this view, per the `transport` trait and the page.
+ * @param {Model} model
+ * @returns {import("./types/session").Transport}
+ */
 export function chooseTransport(model) {
   const sessionId = model.get("session_id");
   const mode = model.get("transport") || "auto";
@@ -21,13 +33,13 @@ export function chooseTransport(model) {
     // No Jupyter page config (VS Code, Colab...): the kernel relays, unless the
     // user insists on a socket, then try the page's own origin.
     if (mode !== "websocket") return viaKernel();
-    const scheme = location.protocol === "https:" ? "wss:" : "ws:";
-    server = { baseUrl: "/", wsBase: `${scheme}//${location.host}/`, token: "" };
+    server = originServer();
   }
   const socket = new WebSocketTransport((offset) => sessionSocketUrl(server, sessionId, offset));
   return mode === "websocket" ? socket : new AutoTransport(socket, viaKernel);
 }
 
+/** @type {import("@anywidget/types").Render<Traits>} */
 function render({ model, el }) {
   // `el` is shared with ipywidgets: its Layout view owns el's inline style and
   // clears `height` (layout.height is None) once it is created, which can be
@@ -35,6 +47,7 @@ function render({ model, el }) {
   const box = document.createElement("div");
   box.className = "ccm-widget";
   el.append(box);
+  /** @type {TerminalView | null} */
   let view = null;
   const mount = () => {
     view?.dispose();

@@ -31,9 +31,13 @@ export function isDark() {
   return window.matchMedia?.("(prefers-color-scheme: dark)").matches ?? false;
 }
 
-/** xterm.js options (theme, font) for the element's current theme. */
+/**
+ * xterm.js options (theme, font) for the element's current theme.
+ * @param {Element} el
+ */
 export function readTheme(el) {
   const style = getComputedStyle(el);
+  /** @type {(...names: string[]) => string} the first of these CSS variables that is set */
   const pick = (...names) => {
     for (const name of names) {
       const value = style.getPropertyValue(name).trim();
@@ -66,8 +70,12 @@ export function readTheme(el) {
   };
 }
 
-/** Calls `onChange` when the host theme may have changed; returns a stop function. */
+/**
+ * Calls `onChange` when the host theme may have changed; returns a stop function.
+ * @param {() => void} onChange
+ */
 export function watchTheme(onChange) {
+  /** @type {ReturnType<typeof setTimeout>[]} */
   let timers = [];
   const fire = () => {
     // Lab flips the body attribute before the new theme's CSS has loaded:
@@ -92,7 +100,12 @@ export function watchTheme(onChange) {
 
 // Any CSS colour -> an opaque one xterm.js renders predictably (Lab's colours
 // may be names or rgba()).
+/** @type {CanvasRenderingContext2D | null | undefined} */
 let ctx;
+/**
+ * @param {string} color
+ * @param {string} fallback
+ */
 function opaque(color, fallback) {
   if (!color) return fallback;
   ctx ??= document.createElement("canvas").getContext("2d");
@@ -105,6 +118,7 @@ function opaque(color, fallback) {
   // Blend a translucent colour over the page: near-black when dark, else white.
   const base = isDark() ? 30 : 255;
   const a = Number(m[4]);
+  /** @param {string} c one channel, 0-255 */
   const mix = (c) => Math.round(Number(c) * a + base * (1 - a)).toString(16).padStart(2, "0");
   return `#${mix(m[1])}${mix(m[2])}${mix(m[3])}`;
 }

@@ -3,19 +3,28 @@
 // is blocked), switch to the kernel comm relay. Same shape as the transports
 // it wraps (see connection.js).
 
+/** @typedef {import("../types/session").Transport} Transport */
+/** @typedef {import("../types/session").TransportHandlers} TransportHandlers */
+/** @typedef {Transport & {everConnected: boolean, failures: number}} Primary what is asked of the socket */
+
 const FAILURES_BEFORE_FALLBACK = 3;
 
+/** @implements {Transport} */
 export class AutoTransport {
   /**
-   * @param {import("./connection.js").WebSocketTransport} primary
-   * @param {() => object} makeFallback creates the fallback transport when needed
+   * @param {Primary} primary a WebSocketTransport
+   * @param {() => Transport} makeFallback creates the fallback transport when needed
    */
   constructor(primary, makeFallback) {
     this.primary = primary;
     this.makeFallback = makeFallback;
+    /** @type {Transport} */
     this.current = primary;
+    /** @type {TransportHandlers} */
+    this.h = /** @type {any} */ (null); // set by open(), before anything reads it
   }
 
+  /** @param {TransportHandlers} handlers */
   open(handlers) {
     this.h = handlers;
     const live = () => this.current === this.primary; // ignore a socket we gave up on
@@ -33,10 +42,12 @@ export class AutoTransport {
     });
   }
 
+  /** @param {import("../types/session").ClientMessage} msg */
   send(msg) {
     return this.current.send(msg);
   }
 
+  /** @param {Uint8Array<ArrayBuffer>} bytes */
   sendInput(bytes) {
     return this.current.sendInput(bytes);
   }

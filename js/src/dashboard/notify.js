@@ -38,17 +38,23 @@ export class Notifier {
   /**
    * A session just entered `waiting`. Say so unless the person is already
    * looking at it (page visible, focused, its terminal open).
+   * @param {import("../types/session").Session} model
+   * @param {boolean} watching its terminal is the one open
    */
   waiting(model, watching) {
     if (!this.enabled || Notification.permission !== "granted") return;
     if (watching && document.visibilityState === "visible" && document.hasFocus()) return;
     const detail = model.state_detail ? ` (${model.state_detail})` : "";
+    // `renotify` (alert again for a replaced notice) is in the spec and in
+    // Chromium, not in TypeScript's DOM types.
+    /** @type {NotificationOptions & {renotify: boolean}} */
+    const options = {
+      body: `${model.agent} · ${model.cwd || ""}`,
+      tag: `ccmanager-${model.id}`, // one notice per session, replaced, not stacked
+      renotify: true,
+    };
     try {
-      const note = new Notification(`${model.name} is waiting for you${detail}`, {
-        body: `${model.agent} · ${model.cwd || ""}`,
-        tag: `ccmanager-${model.id}`, // one notice per session, replaced, not stacked
-        renotify: true,
-      });
+      const note = new Notification(`${model.name} is waiting for you${detail}`, options);
       note.onclick = () => {
         window.focus();
         this.onClick(model.id);
@@ -59,7 +65,10 @@ export class Notifier {
     }
   }
 
-  /** Keep the tab title saying how many sessions wait. */
+  /**
+   * Keep the tab title saying how many sessions wait.
+   * @param {number} n
+   */
   setWaitingCount(n) {
     document.title = n > 0 ? `(${n}) waiting · ${this.baseTitle}` : this.baseTitle;
   }
@@ -85,6 +94,11 @@ export class Notifier {
   }
 }
 
+/**
+ * @param {HTMLButtonElement} button
+ * @param {boolean} on
+ * @param {string} text
+ */
 function label(button, on, text) {
   const svg = `<svg viewBox="0 0 24 24" aria-hidden="true">${BELL}${on ? "" : SLASH}</svg>`;
   button.innerHTML = svg;

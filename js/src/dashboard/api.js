@@ -7,7 +7,14 @@
 // Every failure becomes an ApiError with the server's stable `code` and
 // human `message`, so the UI can show both.
 
+/** @typedef {import("../types/session").Session} Session */
+
 export class ApiError extends Error {
+  /**
+   * @param {number} status the HTTP status (0: no answer)
+   * @param {string} code the server's stable code
+   * @param {string} message for people
+   */
   constructor(status, code, message) {
     super(message);
     this.status = status;
@@ -25,32 +32,57 @@ export class Api {
     this.token = token;
   }
 
+  /** @returns {Promise<Session[]>} */
   list() {
     return this.request("GET", "sessions");
   }
 
+  /**
+   * @param {{agent: string, name?: string, cwd?: string, worktree?: boolean}} body
+   * @returns {Promise<Session>}
+   */
   create(body) {
     return this.request("POST", "sessions", body);
   }
 
+  /**
+   * @param {string} id
+   * @returns {Promise<Session>}
+   */
   stop(id) {
     return this.request("POST", `sessions/${enc(id)}/stop`, {});
   }
 
+  /**
+   * @param {string} id
+   * @returns {Promise<Session>}
+   */
   resume(id) {
     return this.request("POST", `sessions/${enc(id)}/resume`, {});
   }
 
+  /**
+   * @param {string} id
+   * @param {boolean} [force] also when its worktree has uncommitted changes
+   * @returns {Promise<null>}
+   */
   remove(id, force = false) {
     return this.request("DELETE", `sessions/${enc(id)}${force ? "?force=1" : ""}`);
   }
 
+  /**
+   * @param {string} method
+   * @param {string} path under the API root
+   * @param {object} [body] sent as JSON
+   * @returns {Promise<any>} the parsed JSON answer (null for 204)
+   */
   async request(method, path, body) {
+    /** @type {Record<string, string>} */
     const headers = { Accept: "application/json" };
     if (this.token) {
       headers.Authorization = `token ${this.token}`;
     } else if (method !== "GET") {
-      const xsrf = readCookie("_xsrf");
+      const xsrf = cookieValue(document.cookie, "_xsrf");
       if (xsrf) headers["X-XSRFToken"] = xsrf;
     }
     if (body !== undefined) headers["Content-Type"] = "application/json";
@@ -64,11 +96,13 @@ export class Api {
         cache: "no-store",
       });
     } catch (err) {
-      throw new ApiError(0, "NETWORK", `Cannot reach the Jupyter server (${err.message}).`);
+      const why = /** @type {TypeError} */ (err).message; // what fetch rejects with
+      throw new ApiError(0, "NETWORK", `Cannot reach the Jupyter server (${why}).`);
     }
     if (resp.status === 204) return null;
     const text = await resp.text();
-    let data = null;
+    /** @type {any} */
+    let data = null; // JSON of any shape, checked below
     try {
       data = text ? JSON.parse(text) : null;
     } catch {
@@ -83,15 +117,34 @@ export class Api {
   }
 }
 
-/** A cookie's value, or "" (tornado's _xsrf value is sent back verbatim). */
-export function readCookie(name) {
-  for (const part of document.cookie.split(";")) {
+/**
+ * The code and message to show for a failure: an ApiError's own, else
+ * "ERROR" and what the error says.
+ * @param {unknown} err
+ * @returns {{code: string, message: string}}
+ */
+export function describeError(err) {
+  const { code, message } = /** @type {{code?: string, message?: string}} */ (
+    typeof err === "object" && err !== null ? err : {}
+  );
+  return { code: code || "ERROR", message: message || String(err) };
+}
+
+/**
+ * A cookie's value in a `document.cookie` string, or "" (tornado's _xsrf
+ * value is sent back verbatim).
+ * @param {string} cookies
+ * @param {string} name
+ */
+export function cookieValue(cookies, name) {
+  for (const part of cookies.split(";")) {
     const eq = part.indexOf("=");
     if (eq > 0 && part.slice(0, eq).trim() === name) return decodeURIComponent(part.slice(eq + 1).trim());
   }
   return "";
 }
 
+/** @param {string} id */
 function enc(id) {
   return encodeURIComponent(id);
 }

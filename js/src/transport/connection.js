@@ -15,6 +15,9 @@
 
 import { Backoff } from "./backoff.js";
 
+/** @typedef {import("../types/session").Transport} Transport */
+/** @typedef {import("../types/session").TransportHandlers} TransportHandlers */
+
 // Errors after which retrying cannot help: the session is gone or not ours,
 // or (comm relay) the kernel cannot find the server.
 export const FATAL_CODES = new Set([
@@ -24,36 +27,45 @@ export const FATAL_CODES = new Set([
 const PING_EVERY = 25000;
 const DEAD_AFTER = 65000; // no frame at all for this long: the socket is dead
 
+/** @implements {Transport} */
 export class WebSocketTransport {
   /** @param {(offset: number) => string} urlFor the socket URL resuming at `offset` */
   constructor(urlFor) {
     this.urlFor = urlFor;
     this.backoff = new Backoff();
+    /** @type {WebSocket | null} */
     this.ws = null;
     this.ready = false; // hello received on the current socket
     this.closed = false;
     this.failures = 0; // consecutive attempts that never got a hello
     this.everConnected = false;
-    this.retryTimer = null;
-    this.pingTimer = null;
+    /** @type {ReturnType<typeof setTimeout> | undefined} */
+    this.retryTimer = undefined;
+    /** @type {ReturnType<typeof setInterval> | undefined} */
+    this.pingTimer = undefined;
     this.lastFrame = 0;
     this._onOnline = () => this._retryNow();
+    /** @type {TransportHandlers} */
+    this.h = /** @type {any} */ (null); // set by open(), before anything reads it
   }
 
+  /** @param {TransportHandlers} handlers */
   open(handlers) {
     this.h = handlers;
     window.addEventListener("online", this._onOnline);
     this._connect();
   }
 
+  /** @param {import("../types/session").ClientMessage} msg */
   send(msg) {
-    if (!this.ready) return false;
+    if (!this.ready || !this.ws) return false;
     this.ws.send(JSON.stringify(msg));
     return true;
   }
 
+  /** @param {Uint8Array<ArrayBuffer>} bytes */
   sendInput(bytes) {
-    if (!this.ready) return false;
+    if (!this.ready || !this.ws) return false;
     this.ws.send(bytes);
     return true;
   }
@@ -118,12 +130,17 @@ export class WebSocketTransport {
     }, PING_EVERY);
   }
 
+  /** @param {{code?: string, message?: string}} msg */
   _fatal(msg) {
     this.closed = true;
     this.h.onStatus("failed", msg.message || msg.code);
   }
 
-  /** Forget the current socket; with `reconnect`, start over. */
+  /**
+   * Forget the current socket; with `reconnect`, start over.
+   * @param {number} code the close code
+   * @param {string} reason
+   */
   _drop(code, reason, reconnect = false) {
     const ws = this.ws;
     this.ws = null;
@@ -140,6 +157,7 @@ export class WebSocketTransport {
     if (reconnect) this._lost(reason);
   }
 
+  /** @param {string} reason */
   _lost(reason) {
     this.ready = false;
     clearInterval(this.pingTimer);

@@ -2,15 +2,13 @@
 // connection dot. The frame element also gets data-state, so CSS can make a
 // session that waits for a person stand out as a whole.
 
-export const STATE_LABELS = {
-  starting: "starting",
-  idle: "idle",
-  busy: "busy",
-  waiting: "waiting for you",
-  exited: "exited",
-  stopped: "stopped",
-};
+import { h, setText } from "../common/dom.js";
+import { shortPath, stateLabel } from "../common/format.js";
 
+/** @typedef {import("../types/session").Session} Session */
+/** @typedef {import("../types/session").ConnectionStatus} ConnectionStatus */
+
+/** @type {Record<ConnectionStatus, string>} */
 const CONNECTION_LABELS = {
   connecting: "connecting…",
   connected: "connected",
@@ -22,25 +20,29 @@ export class StatusBar {
   /** @param {HTMLElement} frame the view's root element (receives data-state) */
   constructor(frame) {
     this.frame = frame;
-    this.el = span("ccm-bar", "div");
-    this.name = span("ccm-name");
-    this.badge = span("ccm-badge");
-    this.detail = span("ccm-detail");
-    this.cwd = span("ccm-cwd");
-    this.branch = span("ccm-branch");
-    this.error = span("ccm-error");
-    this.conn = span("ccm-conn");
+    this.el = h("div", "ccm-bar");
+    this.name = h("span", "ccm-name");
+    this.badge = h("span", "ccm-badge");
+    this.detail = h("span", "ccm-detail");
+    this.cwd = h("span", "ccm-cwd");
+    this.branch = h("span", "ccm-branch");
+    this.error = h("span", "ccm-error");
+    this.conn = h("span", "ccm-conn");
     this.el.append(
       this.name, this.badge, this.detail, this.cwd, this.branch,
-      this.error, span("ccm-spacer"), this.conn,
+      this.error, h("span", "ccm-spacer"), this.conn,
     );
     this.state = "";
+    /** @type {number | null | undefined} */
     this.exitCode = null;
     this.setState("starting", "");
     this.setConnection("connecting");
   }
 
-  /** Shows a session model (hello, session update). */
+  /**
+   * Shows a session model (hello, session update).
+   * @param {Partial<Session> | undefined} model
+   */
   setSession(model) {
     if (!model) return;
     this.name.textContent = model.name || model.id || "";
@@ -54,49 +56,41 @@ export class StatusBar {
     if (model.state) this.setState(model.state, model.state_detail);
   }
 
+  /**
+   * @param {string} state
+   * @param {string} [detail] the model's state_detail (e.g. what it waits for)
+   */
   setState(state, detail) {
     this.state = state || "unknown";
-    let label = STATE_LABELS[this.state] || this.state;
-    if (this.state === "exited" && typeof this.exitCode === "number") label += ` (${this.exitCode})`;
+    const label = stateLabel(this.state, this.exitCode);
     this.badge.textContent = label;
     this.badge.dataset.state = this.state;
     this.badge.title = detail ? `${label}: ${detail}` : label;
-    setText(this.detail, detail || "", detail || "");
+    setText(this.detail, detail || "");
     this.frame.dataset.state = this.state;
   }
 
+  /** @param {number | null} code */
   setExitCode(code) {
     this.exitCode = code;
     this.setState("exited", "");
   }
 
-  /** `status`: connecting | connected | offline | failed */
+  /**
+   * @param {ConnectionStatus} status
+   * @param {string} [detail] why, e.g. the close reason
+   */
   setConnection(status, detail = "") {
     this.conn.dataset.status = status;
     const label = CONNECTION_LABELS[status] || status;
     this.conn.title = detail ? `${label} (${detail})` : label;
   }
 
-  /** A server error for this view; empty text clears it. */
+  /**
+   * A server error for this view; empty text clears it.
+   * @param {string} text
+   */
   setError(text) {
     setText(this.error, text ? `⚠ ${text}` : "", text || "");
   }
-}
-
-function span(className, tag = "span") {
-  const el = document.createElement(tag);
-  el.className = className;
-  return el;
-}
-
-function setText(el, text, title) {
-  el.textContent = text;
-  el.title = title;
-  el.hidden = !text;
-}
-
-// "/home/me/src/project/sub" -> "…/project/sub": the end of a path says most.
-function shortPath(path) {
-  const parts = path.split("/").filter(Boolean);
-  return parts.length > 2 ? `…/${parts.slice(-2).join("/")}` : path;
 }

@@ -2,18 +2,22 @@
 // code (TerminalView over a WebSocketTransport), so the dashboard and the
 // notebook show the same thing and resume the same way.
 
-import { WebSocketTransport } from "./connection.js";
-import { sessionSocketUrl } from "./pageconfig.js";
-import { TerminalView } from "./terminal.js";
+import { WebSocketTransport } from "../transport/connection.js";
+import { sessionSocketUrl } from "../transport/pageconfig.js";
+import { TerminalView } from "../terminal/view.js";
+
+/** @typedef {import("../types/session").Session} Session */
 
 export class TerminalPanel {
   /**
-   * @param {{wsBase: string, token: string}} server from pageconfig.js
+   * @param {import("../types/session").Server} server from transport/pageconfig.js
    * @param {() => void} onClose the person closed the panel
    */
   constructor(server, onClose) {
     this.server = server;
+    /** @type {string | null} */
     this.sessionId = null;
+    /** @type {TerminalView | null} */
     this.view = null;
     this.el = document.createElement("section");
     this.el.className = "ccmd-panel";
@@ -35,7 +39,10 @@ export class TerminalPanel {
     this.el.append(bar, this.host);
   }
 
-  /** Show session `model`; reopening the one already shown just focuses it. */
+  /**
+   * Show session `model`; reopening the one already shown just focuses it.
+   * @param {Session} model
+   */
   open(model) {
     if (this.sessionId === model.id && this.view) {
       this.view.focus();
@@ -51,7 +58,10 @@ export class TerminalPanel {
     this.view.focus();
   }
 
-  /** A newer model of the shown session (rename). */
+  /**
+   * A newer model of the shown session (rename).
+   * @param {Session} model
+   */
   update(model) {
     if (model.id === this.sessionId) this.title.textContent = `Terminal · ${model.name || model.id}`;
   }

@@ -10,15 +10,39 @@
 // for a session after its "deleted" (e.g. its last viewer disconnecting), and
 // that must not bring the row back. Ids are never reused, so this is safe.
 
+/** @typedef {import("../types/session").Session} Session */
+/** @typedef {import("../types/session").SessionEvent} SessionEvent */
+/** @typedef {{id: string, model: Session | null, before: Session | null}} Change */
+
+/** @type {Record<string, number>} */
 export const STATE_RANK = { waiting: 0, busy: 1, starting: 1, idle: 1, stopped: 2, exited: 2 };
 
+/**
+ * The header's chips from `counts()`: waiting, running, ended; empty groups left out.
+ * @param {Record<string, number>} counts
+ * @returns {{kind: string, n: number, label: string}[]}
+ */
+export function summarize(counts) {
+  const running = (counts.idle || 0) + (counts.busy || 0) + (counts.starting || 0);
+  /** @type {[string, number, string][]} */
+  const groups = [
+    ["waiting", counts.waiting || 0, "waiting"],
+    ["running", running, "running"],
+    ["ended", (counts.stopped || 0) + (counts.exited || 0), "stopped"],
+  ];
+  return groups.filter(([, n]) => n > 0).map(([kind, n, label]) => ({ kind, n, label }));
+}
+
 export class SessionStore {
-  /** @param {(change: {id: string, model: object|null, before: object|null}) => void} onChange */
+  /** @param {(change: Change) => void} onChange after every change, with the model before it */
   constructor(onChange) {
+    /** @type {Map<string, Session>} */
     this.sessions = new Map();
     this.onChange = onChange;
     this.listing = 0; // listings in flight
+    /** @type {SessionEvent[]} */
     this.held = [];
+    /** @type {Set<string>} */
     this.deleted = new Set();
   }
 
@@ -27,7 +51,10 @@ export class SessionStore {
     this.listing += 1;
   }
 
-  /** Replace everything with `models` (null: the listing failed), then replay held events. */
+  /**
+   * Replace everything with `models` (null: the listing failed), then replay held events.
+   * @param {Session[] | null} models
+   */
   finishListing(models) {
     this.listing = Math.max(0, this.listing - 1);
     if (Array.isArray(models)) {
@@ -45,7 +72,10 @@ export class SessionStore {
     }
   }
 
-  /** One bus event (see events.py): upsert its model, or forget a deleted session. */
+  /**
+   * One bus event (the server's session event schema): upsert its model, or forget a deleted session.
+   * @param {SessionEvent} event
+   */
   apply(event) {
     if (this.listing > 0) {
       this.held.push(event);
@@ -59,6 +89,7 @@ export class SessionStore {
     }
   }
 
+  /** @param {Session | null | undefined} model */
   upsert(model) {
     if (!model || typeof model.id !== "string" || this.deleted.has(model.id)) return;
     const before = this.sessions.get(model.id) || null;
@@ -66,12 +97,16 @@ export class SessionStore {
     this.onChange({ id: model.id, model, before });
   }
 
-  /** The server confirmed a deletion (our own DELETE): drop it for good. */
+  /**
+   * The server confirmed a deletion (our own DELETE): drop it for good.
+   * @param {string} id
+   */
   forget(id) {
     this.deleted.add(id);
     this.remove(id);
   }
 
+  /** @param {string} id */
   remove(id) {
     const before = this.sessions.get(id) || null;
     if (!before) return;
@@ -79,6 +114,7 @@ export class SessionStore {
     this.onChange({ id, model: null, before });
   }
 
+  /** @param {string} id */
   get(id) {
     return this.sessions.get(id) || null;
   }
@@ -94,6 +130,7 @@ export class SessionStore {
 
   /** Counts by state, for the header and the page title. */
   counts() {
+    /** @type {Record<string, number>} */
     const counts = {};
     for (const { state } of this.sessions.values()) counts[state] = (counts[state] || 0) + 1;
     return counts;

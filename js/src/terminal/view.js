@@ -1,6 +1,6 @@
 // TerminalView: one live session in an element: a status bar above an xterm.js
-// terminal, fed by a transport (connection.js, comm.js or auto.js). Shared by
-// the notebook widget and the dashboard page.
+// terminal, fed by a transport (../transport/: connection.js, comm.js or
+// auto.js). Shared by the notebook widget and the dashboard page.
 
 import { Terminal } from "@xterm/xterm";
 import { FitAddon } from "@xterm/addon-fit";
@@ -8,11 +8,15 @@ import { Unicode11Addon } from "@xterm/addon-unicode11";
 import { WebLinksAddon } from "@xterm/addon-web-links";
 import { WebglAddon } from "@xterm/addon-webgl";
 
+import { h } from "../common/dom.js";
 import { isTerminalResponse } from "./replay-guard.js";
 import { StatusBar } from "./statusbar.js";
 import { OutputStream } from "./stream.js";
 import { injectStyles } from "./styles.js";
 import { readTheme, watchTheme } from "./theme.js";
+
+/** @typedef {import("../types/session").Session} Session */
+/** @typedef {import("../types/session").ServerMessage} ServerMessage */
 
 const RESIZE_DEBOUNCE_MS = 60;
 const encoder = new TextEncoder();
@@ -21,28 +25,29 @@ export class TerminalView {
   /**
    * @param {HTMLElement} parent where to mount
    * @param {object} options
-   * @param {object} options.transport see connection.js for the shape
-   * @param {object} [options.session] a (partial) session model shown until hello
+   * @param {import("../types/session").Transport} options.transport
+   * @param {Partial<Session>} [options.session] a (partial) session model shown until hello
    * @param {boolean} [options.sizeOwner=true] fit the PTY to this view; false
    *   for passive previews, which take the PTY's size instead
    * @param {boolean} [options.webgl=true] try the WebGL renderer
    */
-  constructor(parent, { transport, session = {}, sizeOwner = true, webgl = true } = {}) {
+  constructor(parent, { transport, session = {}, sizeOwner = true, webgl = true }) {
     injectStyles(parent.ownerDocument);
     this.transport = transport;
     this.sizeOwner = sizeOwner;
     this.disposed = false;
     this.ptySize = { cols: 0, rows: 0 }; // the PTY's size as the server last said
+    this.lastError = ""; // the error last shown in the terminal
 
-    this.root = div("ccm-term");
+    this.root = h("div", "ccm-term");
     // JupyterLab (Lumino) ignores its keyboard shortcuts inside this subtree,
     // so Ctrl+B, Esc, Shift+Enter... reach the terminal.
     this.root.setAttribute("data-lm-suppress-shortcuts", "true");
     this.root.ccmView = this; // handle for tests and debugging
     this.bar = new StatusBar(this.root);
     this.bar.setSession(session);
-    const body = div("ccm-body");
-    this.host = div("ccm-xterm");
+    const body = h("div", "ccm-body");
+    this.host = h("div", "ccm-xterm");
     body.append(this.host);
     this.root.append(this.bar.el, body);
     parent.append(this.root);
@@ -72,7 +77,8 @@ export class TerminalView {
     this._onFocus = () => this._claimSize();
     this.term.textarea?.addEventListener("focus", this._onFocus);
 
-    this.resizeTimer = null;
+    /** @type {ReturnType<typeof setTimeout> | undefined} */
+    this.resizeTimer = undefined;
     this.observer = new ResizeObserver((entries) => {
       const box = entries[entries.length - 1].contentRect;
       if (!box.width || !box.height) return; // hidden or detached: keep the last size
@@ -139,6 +145,10 @@ export class TerminalView {
     this.root.remove();
   }
 
+  /**
+   * @param {string} data
+   * @param {boolean} binary one byte per character (onBinary)
+   */
   _input(data, binary) {
     // Answers xterm.js gives to queries in replayed history must not reach the process.
     if (this.stream.shouldDrop(data)) return;
@@ -147,9 +157,11 @@ export class TerminalView {
     this.transport.sendInput(bytes);
   }
 
+  /** @param {ServerMessage} msg */
   _message(msg) {
     switch (msg.type) {
       case "hello": {
+        /** @type {Partial<Session>} */
         const session = msg.session || {};
         const start = typeof msg.offset === "number" ? msg.offset : 0;
         this.bar.setError("");
@@ -194,6 +206,10 @@ export class TerminalView {
     }
   }
 
+  /**
+   * @param {import("../types/session").ConnectionStatus} status
+   * @param {string} [why]
+   */
   _status(status, why) {
     this.bar.setConnection(status, why);
     if (status === "failed" && why) this.bar.setError(why);
@@ -248,13 +264,10 @@ export class TerminalView {
   }
 }
 
-function div(className) {
-  const el = document.createElement("div");
-  el.className = className;
-  return el;
-}
-
-// onBinary strings carry one byte per character (mouse reports in X10 mode).
+/**
+ * onBinary strings carry one byte per character (mouse reports in X10 mode).
+ * @param {string} data
+ */
 function latin1(data) {
   const bytes = new Uint8Array(data.length);
   for (let i = 0; i < data.length; i++) bytes[i] = data.charCodeAt(i) & 0xff;

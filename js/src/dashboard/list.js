@@ -4,24 +4,29 @@
 // when the server says so (events, a re-list, a 204 for a delete), never
 // optimistically.
 
-import { SessionRow } from "./dashboard-row.js";
+import { ApiError } from "./api.js";
+import { SessionRow } from "./row.js";
+
+/** @typedef {import("../types/session").Session} Session */
 
 const HEADERS = ["State", "Session", "Viewers", "Last activity", ""];
 
 export class SessionList {
   /**
    * @param {object} options
-   * @param {import("./dashboard-api.js").Api} options.api
+   * @param {import("./api.js").Api} options.api
    * @param {(id: string) => void} options.onOpen open a session's terminal
    * @param {(id: string) => void} options.onDeleted the server confirmed a deletion
-   * @param {(text: string, err?: Error) => void} options.onError show a failure
+   * @param {(text: string, err?: unknown) => void} options.onError show a failure
    */
   constructor({ api, onOpen, onDeleted, onError }) {
     this.api = api;
     this.onOpen = onOpen;
     this.onDeleted = onDeleted;
     this.onError = onError;
+    /** @type {Map<string, SessionRow>} */
     this.rows = new Map();
+    /** @type {string | null} */
     this.selected = null;
 
     this.el = document.createElement("div");
@@ -40,18 +45,24 @@ export class SessionList {
     this.empty.textContent = "No sessions yet. Start one with “New session”.";
     this.el.append(this.table, this.empty);
 
+    // Events inside the table body come from its elements.
     this.body.addEventListener("click", (ev) => {
-      const tr = ev.target.closest("tr.ccmd-row");
-      if (tr && !ev.target.closest("button")) this.onOpen(tr.dataset.id);
+      const target = /** @type {Element} */ (ev.target);
+      const tr = /** @type {HTMLTableRowElement | null} */ (target.closest("tr.ccmd-row"));
+      if (tr && !target.closest("button")) this.onOpen(tr.dataset.id || "");
     });
     this.body.addEventListener("keydown", (ev) => {
-      if (ev.key !== "Enter" || ev.target.tagName !== "TR") return;
+      const target = /** @type {HTMLElement} */ (ev.target);
+      if (ev.key !== "Enter" || target.tagName !== "TR") return;
       ev.preventDefault();
-      this.onOpen(ev.target.dataset.id);
+      this.onOpen(target.dataset.id || "");
     });
   }
 
-  /** Draw `models` (already sorted): update rows in place, add, drop, reorder. */
+  /**
+   * Draw `models` (already sorted): update rows in place, add, drop, reorder.
+   * @param {Session[]} models
+   */
   render(models) {
     const keep = new Set(models.map((m) => m.id));
     for (const [id, row] of this.rows) {
@@ -60,6 +71,7 @@ export class SessionList {
         this.rows.delete(id);
       }
     }
+    /** @type {ChildNode | null} */
     let prev = null;
     for (const model of models) {
       let row = this.rows.get(model.id);
@@ -71,6 +83,7 @@ export class SessionList {
       }
       row.el.classList.toggle("is-open", model.id === this.selected);
       // Move only rows that are out of place, so focus and hover survive updates.
+      /** @type {ChildNode | null} */
       const want = prev ? prev.nextSibling : this.body.firstChild;
       if (want !== row.el) this.body.insertBefore(row.el, want);
       prev = row.el;
@@ -83,7 +96,10 @@ export class SessionList {
     this.empty.hidden = models.length > 0;
   }
 
-  /** Mark the session whose terminal is open (null: none). */
+  /**
+   * Mark the session whose terminal is open (null: none).
+   * @param {string | null} id
+   */
   select(id) {
     this.selected = id;
     for (const [rid, row] of this.rows) row.el.classList.toggle("is-open", rid === id);
@@ -94,6 +110,10 @@ export class SessionList {
     for (const row of this.rows.values()) row.tick();
   }
 
+  /**
+   * @param {string} action stop | resume | delete
+   * @param {SessionRow} row
+   */
   async _act(action, row) {
     const name = row.model.name || row.id;
     if (action === "delete") {
@@ -112,6 +132,10 @@ export class SessionList {
     }
   }
 
+  /**
+   * @param {SessionRow} row
+   * @param {boolean} force also with uncommitted changes in its worktree
+   */
   async _delete(row, force) {
     const name = row.model.name || row.id;
     row.setBusy("delete");
@@ -119,7 +143,7 @@ export class SessionList {
       await this.api.remove(row.id, force);
     } catch (err) {
       row.setBusy("");
-      if (err.code === "WORKTREE_DIRTY" && !force) {
+      if (err instanceof ApiError && err.code === "WORKTREE_DIRTY" && !force) {
         row.confirm(`${err.message}`, "Delete anyway", () => this._delete(row, true));
         return;
       }

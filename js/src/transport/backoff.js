@@ -2,6 +2,7 @@
 // restarted server do not all reconnect in the same instant.
 
 export class Backoff {
+  /** @param {{min?: number, max?: number}} [range] the first and the longest delay, in milliseconds */
   constructor({ min = 500, max = 5000 } = {}) {
     this.min = min;
     this.max = max;

@@ -2,6 +2,18 @@
 // server validates everything; its `{code, message}` answer is shown as is,
 // because it already says what to do (e.g. how to install the claude CLI).
 
+import { h } from "../common/dom.js";
+import { describeError } from "./api.js";
+
+/**
+ * The form's named controls (the markup below).
+ * @typedef {object} Fields
+ * @property {HTMLSelectElement} agent
+ * @property {HTMLInputElement} name
+ * @property {HTMLInputElement} cwd
+ * @property {HTMLInputElement} worktree
+ */
+
 const AGENTS = [
   ["claude", "Claude Code"],
   ["shell", "Shell"],
@@ -10,8 +22,8 @@ const LAST_AGENT_KEY = "jupyter-ccmanager.dashboard.agent";
 
 export class CreateForm {
   /**
-   * @param {import("./dashboard-api.js").Api} api
-   * @param {(model: object) => void} onCreated
+   * @param {import("./api.js").Api} api
+   * @param {(model: import("../types/session").Session) => void} onCreated
    * @param {{compact?: boolean}} [options] compact: agent and name only (the
    *   folder is the server's root, no worktree), for the notebook widget
    */
@@ -33,16 +45,18 @@ export class CreateForm {
         <input type="checkbox" name="worktree"> <span>git worktree</span></label>
       <button type="submit" class="ccmd-btn primary">Create</button>
       <div class="ccmd-form-error" role="alert" hidden></div>`;
-    const select = this.el.elements.agent;
+    this.fields = /** @type {Fields} */ (/** @type {unknown} */ (this.el.elements));
+    const select = this.fields.agent;
     for (const [value, label] of AGENTS) select.append(new Option(label, value));
     select.value = localStorage.getItem(LAST_AGENT_KEY) || "claude";
     if (!select.value) select.value = "claude";
     if (compact) {
-      this.el.elements.cwd.closest("label").hidden = true;
-      this.el.elements.worktree.closest("label").hidden = true;
+      for (const input of [this.fields.cwd, this.fields.worktree]) {
+        /** @type {HTMLLabelElement} */ (input.closest("label")).hidden = true;
+      }
     }
-    this.error = this.el.querySelector(".ccmd-form-error");
-    this.submit = this.el.querySelector("button[type=submit]");
+    this.error = /** @type {HTMLDivElement} */ (this.el.querySelector(".ccmd-form-error"));
+    this.submit = /** @type {HTMLButtonElement} */ (this.el.querySelector("button[type=submit]"));
     this.el.addEventListener("submit", (ev) => {
       ev.preventDefault();
       this._create();
@@ -51,26 +65,27 @@ export class CreateForm {
   }
 
   focus() {
-    this.el.elements.name.focus();
+    this.fields.name.focus();
   }
 
-  /** Show a server error (`{code, message}`) or a local one; null clears it. */
+  /**
+   * Show a server error (`{code, message}`) or a local one; null clears it.
+   * @param {unknown} err
+   */
   showError(err) {
     if (!err) {
       this.error.hidden = true;
       this.error.replaceChildren();
       return;
     }
-    const code = document.createElement("strong");
-    code.textContent = err.code || "ERROR";
-    const text = document.createElement("span");
-    text.textContent = err.message || String(err);
-    this.error.replaceChildren(code, text);
+    const { code, message } = describeError(err);
+    this.error.replaceChildren(h("strong", "", code), h("span", "", message));
     this.error.hidden = false;
   }
 
   async _create() {
-    const f = this.el.elements;
+    const f = this.fields;
+    /** @type {Parameters<import("./api.js").Api["create"]>[0]} */
     const body = { agent: f.agent.value };
     const name = f.name.value.trim();
     const cwd = f.cwd.value.trim();

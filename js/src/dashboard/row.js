@@ -2,28 +2,35 @@
 // agent, folder and branch under it, viewers, last activity, action buttons.
 // Rows are updated in place, so a live update never steals a hover or focus.
 
-import { STATE_LABELS } from "./statusbar.js";
+import { h, setText } from "../common/dom.js";
+import { ago, shortPath, stateLabel } from "../common/format.js";
+
+/** @typedef {import("../types/session").Session} Session */
+
 const RUNNING = new Set(["starting", "idle", "busy", "waiting"]);
 
 export class SessionRow {
-  /** @param {(action: string, row: SessionRow) => void} onAction stop | resume | delete */
+  /**
+   * @param {Session} model
+   * @param {(action: string, row: SessionRow) => void} onAction stop | resume | delete
+   */
   constructor(model, onAction) {
     this.id = model.id;
     this.onAction = onAction;
     this.busyAction = ""; // an action in flight: its button shows progress
-    this.el = el("tr", "ccmd-row");
+    this.el = h("tr", "ccmd-row");
     this.el.tabIndex = 0;
     this.el.dataset.id = model.id;
 
-    this.badge = el("span", "ccm-badge ccmd-badge");
-    this.detail = el("span", "ccmd-detail");
-    this.name = el("span", "ccmd-name");
-    this.agent = el("span", "ccmd-agent");
-    this.cwd = el("span", "ccmd-cwd");
-    this.branch = el("span", "ccmd-branch");
-    this.clients = el("td", "ccmd-clients");
-    this.activity = el("td", "ccmd-activity");
-    this.actions = el("td", "ccmd-actions");
+    this.badge = h("span", "ccm-badge ccmd-badge");
+    this.detail = h("span", "ccmd-detail");
+    this.name = h("span", "ccmd-name");
+    this.agent = h("span", "ccmd-agent");
+    this.cwd = h("span", "ccmd-cwd");
+    this.branch = h("span", "ccmd-branch");
+    this.clients = h("td", "ccmd-clients");
+    this.activity = h("td", "ccmd-activity");
+    this.actions = h("td", "ccmd-actions");
     this.buttons = {
       stop: button("Stop", "", "Stop the process (it can be resumed)", "stop"),
       resume: button("Resume", "", "Start it again (claude: same conversation)", "resume"),
@@ -38,14 +45,14 @@ export class SessionRow {
     this.actions.append(this.buttons.stop, this.buttons.resume, this.buttons.delete);
     // Questions about this session ("Delete it?") get a full-width row of their
     // own under it, so a long server message never squeezes the table.
-    this.confirmRow = el("tr", "ccmd-confirm-row");
+    this.confirmRow = h("tr", "ccmd-confirm-row");
     this.confirmRow.dataset.for = model.id;
-    this.confirmBox = el("td", "ccmd-confirm");
+    this.confirmBox = h("td", "ccmd-confirm");
     this.confirmBox.colSpan = 5;
     this.confirmRow.append(this.confirmBox);
     this.confirmRow.addEventListener("click", (ev) => ev.stopPropagation()); // not a row click
 
-    const meta = el("span", "ccmd-meta");
+    const meta = h("span", "ccmd-meta");
     meta.append(this.agent, this.cwd, this.branch);
     this.el.append(
       cell("ccmd-state", this.badge, this.detail),
@@ -54,15 +61,15 @@ export class SessionRow {
       this.activity,
       this.actions,
     );
+    this.model = model; // update() keeps it current
     this.update(model);
   }
 
+  /** @param {Session} model */
   update(model) {
     this.model = model;
     const state = model.state || "unknown";
-    let label = STATE_LABELS[state] || state;
-    if (state === "exited" && typeof model.exit_code === "number") label += ` (${model.exit_code})`;
-    this.badge.textContent = label;
+    this.badge.textContent = stateLabel(state, model.exit_code);
     this.badge.dataset.state = state;
     this.el.dataset.state = state;
     setText(this.detail, model.state_detail || "");
@@ -86,7 +93,10 @@ export class SessionRow {
     this.activity.title = Number.isFinite(at) ? new Date(at).toLocaleString() : "";
   }
 
-  /** Show that `action` is under way (its button disabled with a progress label). */
+  /**
+   * Show that `action` is under way (its button disabled with a progress label).
+   * @param {string} action "": none
+   */
   setBusy(action) {
     this.busyAction = action;
     this.syncButtons();
@@ -99,15 +109,20 @@ export class SessionRow {
     resume.hidden = running;
     for (const [action, btn] of Object.entries(this.buttons)) {
       btn.disabled = Boolean(this.busyAction);
-      btn.textContent = this.busyAction === action ? PROGRESS[action] : btn.dataset.label;
+      btn.textContent = this.busyAction === action ? PROGRESS[action] : btn.dataset.label ?? "";
     }
   }
 
-  /** Ask inline (no modal): `text`, then `okLabel` runs `onOk`; Cancel puts the buttons back. */
+  /**
+   * Ask inline (no modal): `text`, then `okLabel` runs `onOk`; Cancel puts the buttons back.
+   * @param {string} text
+   * @param {string} okLabel
+   * @param {() => void} onOk
+   */
   confirm(text, okLabel, onOk) {
     const ok = button(okLabel, "danger solid", "", "confirm");
     const cancel = button("Cancel", "", "", "cancel");
-    const msg = el("span", "ccmd-confirm-text");
+    const msg = h("span", "ccmd-confirm-text");
     msg.textContent = text;
     this.confirmBox.replaceChildren(msg, ok, cancel);
     this.el.after(this.confirmRow);
@@ -137,47 +152,31 @@ export class SessionRow {
   }
 }
 
+/** @type {Record<string, string>} */
 const PROGRESS = { stop: "Stopping…", resume: "Resuming…", delete: "Deleting…" };
 
-function el(tag, className) {
-  const node = document.createElement(tag);
-  node.className = className;
-  return node;
-}
-
+/**
+ * @param {string} className
+ * @param {HTMLElement[]} children
+ */
 function cell(className, ...children) {
-  const td = el("td", className);
+  const td = h("td", className);
   td.append(...children);
   return td;
 }
 
+/**
+ * @param {string} label
+ * @param {string} classes besides ccmd-btn
+ * @param {string} title "": none
+ * @param {string} [action] data-action, for tests
+ */
 function button(label, classes, title, action = "") {
-  const btn = el("button", `ccmd-btn ${classes}`.trim());
+  const btn = h("button", `ccmd-btn ${classes}`.trim());
   btn.type = "button";
   btn.textContent = label;
   btn.dataset.label = label;
   if (action) btn.dataset.action = action;
   if (title) btn.title = title;
   return btn;
-}
-
-function setText(node, text, title = text) {
-  node.textContent = text;
-  node.title = title;
-  node.hidden = !text;
-}
-
-// "/home/me/src/project/sub" -> "…/project/sub": the end of a path says most.
-export function shortPath(path) {
-  const parts = path.split("/").filter(Boolean);
-  return parts.length > 2 ? `…/${parts.slice(-2).join("/")}` : path;
-}
-
-export function ago(ms) {
-  const s = Math.max(0, Math.round(ms / 1000));
-  if (s < 5) return "just now";
-  if (s < 60) return `${s} s ago`;
-  if (s < 3600) return `${Math.floor(s / 60)} min ago`;
-  if (s < 86400) return `${Math.floor(s / 3600)} h ago`;
-  return `${Math.floor(s / 86400)} d ago`;
 }

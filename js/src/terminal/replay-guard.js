@@ -27,7 +27,10 @@ const RESPONSES = [
   /^\x1bP[\s\S]*\x1b\\$/, // DCS answers (DECRQSS, XTVERSION, ...)
 ];
 
-/** True when `data` (an onData string) is a terminal's answer to a query. */
+/**
+ * True when `data` (an onData string) is a terminal's answer to a query.
+ * @param {string} data
+ */
 export function isTerminalResponse(data) {
   return RESPONSES.some((re) => re.test(data));
 }
@@ -35,11 +38,15 @@ export function isTerminalResponse(data) {
 /** Tracks whether xterm.js is currently parsing replayed bytes. */
 export class ReplayGuard {
   constructor() {
+    /** @type {boolean[]} */
     this._queue = [];
     this._head = 0;
   }
 
-  /** Call when handing a chunk to term.write; returns the callback to chain. */
+  /**
+   * Call when handing a chunk to term.write; returns the callback to chain.
+   * @param {boolean} isReplay
+   */
   enqueue(isReplay) {
     this._queue.push(isReplay);
     return () => this._dequeue();
@@ -50,7 +57,10 @@ export class ReplayGuard {
     return this._head < this._queue.length && this._queue[this._head];
   }
 
-  /** True when `data` from onData must not reach the process. */
+  /**
+   * True when `data` from onData must not reach the process.
+   * @param {string} data
+   */
   shouldDrop(data) {
     return this.replaying && isTerminalResponse(data);
   }

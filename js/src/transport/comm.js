@@ -15,30 +15,46 @@
 import { Backoff } from "./backoff.js";
 import { FATAL_CODES } from "./connection.js";
 
+/** @typedef {import("../types/session").Transport} Transport */
+/** @typedef {import("../types/session").TransportHandlers} TransportHandlers */
+/**
+ * @typedef {(import("../types/session").ServerMessage | {type: "output"} | {type: "closed", reason?: string})
+ *   & {view?: string}} RelayedMessage
+ */
+/** @typedef {Pick<import("@anywidget/types").AnyModel, "send" | "on" | "off">} Model what is used of the widget's model */
+
+/** @implements {Transport} */
 export class CommTransport {
-  /** @param {{send: Function, on: Function, off: Function}} model the anywidget model */
+  /** @param {Model} model the anywidget model */
   constructor(model) {
     this.model = model;
     this.viewId = randomId();
     this.backoff = new Backoff();
     this.ready = false;
     this.closed = false;
-    this.retryTimer = null;
+    /** @type {ReturnType<typeof setTimeout> | undefined} */
+    this.retryTimer = undefined;
+    /** @type {TransportHandlers} */
+    this.h = /** @type {any} */ (null); // set by open(), before anything reads it
+    /** @type {(msg: any, buffers: DataView[]) => void} */
     this._onMsg = (msg, buffers) => this._receive(msg, buffers);
   }
 
+  /** @param {TransportHandlers} handlers */
   open(handlers) {
     this.h = handlers;
     this.model.on("msg:custom", this._onMsg);
     this._connect();
   }
 
+  /** @param {import("../types/session").ClientMessage} msg */
   send(msg) {
     if (!this.ready) return false;
     this.model.send({ ...msg, view: this.viewId });
     return true;
   }
 
+  /** @param {Uint8Array<ArrayBuffer>} bytes */
   sendInput(bytes) {
     if (!this.ready) return false;
     this.model.send({ type: "input", view: this.viewId }, undefined, [bytes]);
@@ -65,6 +81,10 @@ export class CommTransport {
     this.model.send({ type: "connect", view: this.viewId, offset: this.h.getOffset() });
   }
 
+  /**
+   * @param {RelayedMessage | null | undefined} msg from the kernel
+   * @param {ArrayBuffer[] | ArrayBufferView[] | undefined} buffers
+   */
   _receive(msg, buffers) {
     if (this.closed || !msg || typeof msg !== "object") return;
     if (msg.view !== undefined && msg.view !== this.viewId) return;
@@ -82,7 +102,7 @@ export class CommTransport {
         this.h.onStatus("connected");
         break;
       case "error":
-        if (FATAL_CODES.has(msg.code)) {
+        if (FATAL_CODES.has(msg.code ?? "")) {
           this.closed = true;
           this.h.onStatus("failed", msg.message || msg.code);
         }
@@ -93,6 +113,7 @@ export class CommTransport {
     this.h.onMessage(msg);
   }
 
+  /** @param {string} reason */
   _lost(reason) {
     this.ready = false;
     if (this.closed) return;
@@ -102,6 +123,7 @@ export class CommTransport {
   }
 }
 
+/** @param {ArrayBuffer | ArrayBufferView} buffer */
 function toBytes(buffer) {
   if (buffer instanceof Uint8Array) return buffer;
   if (ArrayBuffer.isView(buffer)) return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);

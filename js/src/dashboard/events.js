@@ -5,7 +5,9 @@
 // so the caller can list sessions again: events sent while the socket was
 // down are gone, a fresh list is the only way to catch up.
 
-import { Backoff } from "./backoff.js";
+import { Backoff } from "../transport/backoff.js";
+
+/** @typedef {"connecting" | "live" | "offline"} FeedStatus */
 
 export const SESSION_SCHEMA = "https://events.jupyter.org/jupyter_ccmanager/session/v1";
 
@@ -13,17 +15,19 @@ export class EventFeed {
   /**
    * @param {string} url the subscribe socket URL
    * @param {object} handlers
-   * @param {(event: object) => void} handlers.onEvent one session event
+   * @param {(event: import("../types/session").SessionEvent) => void} handlers.onEvent one session event
    * @param {() => void} handlers.onOpen the socket is (again) open
-   * @param {(status: "connecting"|"live"|"offline", why?: string) => void} handlers.onStatus
+   * @param {(status: FeedStatus, why?: string) => void} handlers.onStatus
    */
   constructor(url, { onEvent, onOpen, onStatus }) {
     this.url = url;
     this.h = { onEvent, onOpen, onStatus };
     this.backoff = new Backoff({ min: 500, max: 10000 });
+    /** @type {WebSocket | null} */
     this.ws = null;
     this.closed = false;
-    this.timer = null;
+    /** @type {ReturnType<typeof setTimeout> | undefined} */
+    this.timer = undefined;
     this._retryNow = () => {
       if (this.closed || this.ws || document.visibilityState === "hidden") return;
       clearTimeout(this.timer);
@@ -87,6 +91,7 @@ export class EventFeed {
     };
   }
 
+  /** @param {string} why */
   _lost(why) {
     if (this.closed) return;
     this.h.onStatus("offline", why);

@@ -6,13 +6,14 @@
 // `processed` is how far xterm.js has parsed; acks report it, so the server
 // never runs more than its window ahead of what the browser has digested.
 
+import { formatBytes } from "../common/format.js";
 import { ReplayGuard } from "./replay-guard.js";
 
 const ACK_EVERY = 64 * 1024;
 
 export class OutputStream {
   /**
-   * @param {import("@xterm/xterm").Terminal} term
+   * @param {Pick<import("@xterm/xterm").Terminal, "write">} term
    * @param {(offset: number) => void} sendAck
    */
   constructor(term, sendAck) {
@@ -31,6 +32,8 @@ export class OutputStream {
   /**
    * A connection said hello: output continues at `start`, and bytes before
    * `replayEnd` (the session's total at hello time) are replayed history.
+   * @param {number} start
+   * @param {number} replayEnd
    */
   begin(start, replayEnd) {
     if (!this.started) {
@@ -46,7 +49,10 @@ export class OutputStream {
     this.sendAck(start); // Tells the server this client acks: flow control starts now.
   }
 
-  /** Raw PTY bytes that follow what was received so far. */
+  /**
+   * Raw PTY bytes that follow what was received so far.
+   * @param {Uint8Array} bytes
+   */
   push(bytes) {
     if (this.skip) {
       const n = Math.min(this.skip, bytes.length);
@@ -67,7 +73,12 @@ export class OutputStream {
     }
   }
 
-  /** Bytes `from`..`to` will never arrive (this view fell out of the replay buffer). */
+  /**
+   * Bytes `from`..`to` will never arrive (this view fell out of the replay buffer).
+   * @param {number} from
+   * @param {number} to
+   * @param {string} [why]
+   */
   lost(from, to, why = "this view fell behind the server's replay buffer") {
     if (to <= this.noticedTo || to <= from) return;
     this.noticedTo = to;
@@ -75,7 +86,11 @@ export class OutputStream {
     this.notice(`[${formatBytes(to - from)} of output skipped: ${why}]`, to);
   }
 
-  /** A dim line of our own in the terminal (not part of the session's output). */
+  /**
+   * A dim line of our own in the terminal (not part of the session's output).
+   * @param {string} text
+   * @param {number} [processedTo] the offset that counts as processed once it is written
+   */
   notice(text, processedTo) {
     const done = this.guard.enqueue(false);
     this.term.write(`\r\n\x1b[0;2m${text}\x1b[0m\r\n`, () => {
@@ -84,11 +99,19 @@ export class OutputStream {
     });
   }
 
-  /** True when an onData string must not reach the process (an answer to a replayed query). */
+  /**
+   * True when an onData string must not reach the process (an answer to a replayed query).
+   * @param {string} data
+   */
   shouldDrop(data) {
     return this.guard.shouldDrop(data);
   }
 
+  /**
+   * @param {Uint8Array} bytes
+   * @param {boolean} isReplay
+   * @param {number} end the offset after these bytes
+   */
   _write(bytes, isReplay, end) {
     const done = this.guard.enqueue(isReplay);
     this.term.write(bytes, () => {
@@ -97,6 +120,7 @@ export class OutputStream {
     });
   }
 
+  /** @param {number} end */
   _processedTo(end) {
     if (end > this.processed) this.processed = end;
     const drained = this.processed >= this.received;
@@ -105,10 +129,4 @@ export class OutputStream {
       this.sendAck(this.processed);
     }
   }
-}
-
-export function formatBytes(n) {
-  if (n < 1024) return `${n} bytes`;
-  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
-  return `${(n / 1024 / 1024).toFixed(1)} MiB`;
 }
