@@ -64,6 +64,7 @@ def jp_server_config(ccm_config: dict[str, Any], tmp_path: Path) -> dict[str, An
         },
         "CCManagerApp": {
             "demo_mode": "off",
+            "stop_on_sigint": False,  # Ctrl-C stays pytest's
             "db_path": str(tmp_path / "ccm.sqlite"),
             **{k: v for k, v in ccm_config.items() if k in APP_TRAITS},
         },
@@ -76,7 +77,7 @@ def jp_server_config(ccm_config: dict[str, Any], tmp_path: Path) -> dict[str, An
 
 
 #: Settings that stay on CCManagerApp; every other one is CCSessionManager's.
-APP_TRAITS = {"demo_mode", "db_path", "persist_tail_bytes", "persist_interval"}
+APP_TRAITS = {"demo_mode", "db_path", "persist_tail_bytes", "persist_interval", "stop_on_sigint"}
 
 
 class Api:

@@ -69,7 +69,10 @@ class ServerProcess:
             "--CCSessionManager.default_agent=shell", *self.args,
         ]  # fmt: skip
         self.log = open(self.log_path, "wb")  # noqa: SIM115 (closed in stop)
-        self.proc = subprocess.Popen(argv, env=env, stdout=self.log, stderr=subprocess.STDOUT)
+        # No TTY on stdin, as under JupyterHub's spawners (SIGINT then means "stop").
+        self.proc = subprocess.Popen(
+            argv, env=env, stdin=subprocess.DEVNULL, stdout=self.log, stderr=subprocess.STDOUT
+        )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:

@@ -88,3 +88,22 @@ test("describeError: an ApiError's code and message, else ERROR and the text", (
   assert.deepEqual(describeError(new Error("boom")), { code: "ERROR", message: "boom" });
   assert.deepEqual(describeError("plain"), { code: "ERROR", message: "plain" });
 });
+
+test("cookie-authenticated requests send X-XSRFToken on every method, GETs included", async (t) => {
+  // JupyterHub >= 4.1 refuses cookie-authenticated fetch() GETs without it.
+  const calls = fakeFetch(t, () => json(200, []));
+  globalThis.document = /** @type {any} */ ({ cookie: "theme=dark; _xsrf=2%7Cabc%7C123" });
+  t.after(() => delete globalThis.document);
+  const api = new Api("/user/ann/");
+  await api.list();
+  await api.stop("s1");
+  await api.remove("s1");
+  assert.deepEqual(
+    calls.map((c) => [c.init.method, c.init.headers["X-XSRFToken"], c.init.credentials]),
+    [
+      ["GET", "2|abc|123", "same-origin"],
+      ["POST", "2|abc|123", "same-origin"],
+      ["DELETE", "2|abc|123", "same-origin"],
+    ],
+  );
+});

@@ -9,14 +9,18 @@ the app keeps what it builds itself: the store and demo mode.
 
 from __future__ import annotations
 
+import datetime
 import logging
 import os
+import signal
+import threading
 
 from jupyter_server.extension.application import ExtensionApp
 from jupyter_server.serverapp import ServerApp
-from traitlets import Float, Int, Type, Unicode, default
+from traitlets import Bool, Float, Int, Type, Unicode, default
 
 from jupyter_ccmanager._version import __version__
+from jupyter_ccmanager.server import owner
 from jupyter_ccmanager.server.demo import mode as demomode
 from jupyter_ccmanager.server.events import SessionEvents
 from jupyter_ccmanager.server.handlers import api_handlers, dashboard
@@ -61,6 +65,13 @@ class CCManagerApp(ExtensionApp):
         config=True,
         help="Output bytes per session kept in the store, shown again after a restart.",
     )
+    stop_on_sigint = Bool(
+        True,
+        config=True,
+        help="Without a TTY (JupyterHub's spawners), make SIGINT stop the server like "
+        "SIGTERM, so sessions are saved and stopped; jupyter_server alone would exit "
+        "without any extension's shutdown.",
+    )
     persist_interval = Float(
         1.0,
         config=True,
@@ -90,7 +101,7 @@ class CCManagerApp(ExtensionApp):
                 "for real Claude.",
                 demo.api.url,
             )
-        store = SessionStore(self.db_path)
+        store = SessionStore(self.db_path, owner=owner.this_server())
         self.manager = self.session_manager_class(
             root_dir=self._server.root_dir,
             server_url=self._server.connection_url,
@@ -100,11 +111,29 @@ class CCManagerApp(ExtensionApp):
             log=self.log,
         )
         self.settings["ccmanager"] = self.manager
+        self.manager.on_activity = self._note_activity
+        self._stop_on_sigint()
         self.manager.event_listeners.append(SessionEvents(self._server.event_logger))
         self.manager.event_listeners.append(
             TerminalPanel(self._server.web_app.settings, self.manager)
         )
         self._export_connection()
+
+    def _note_activity(self, when: float) -> None:
+        """Session activity is server activity: jupyter_server's ``last_activity``
+        (``/api/status``, read by jupyterhub-idle-culler) is the newest of every
+        ``*_last_activity`` setting."""
+        stamp = datetime.datetime.fromtimestamp(when, tz=datetime.timezone.utc)
+        self._server.web_app.settings["ccmanager_last_activity"] = stamp
+
+    def _stop_on_sigint(self) -> None:
+        """jupyter_server handles SIGINT only with a TTY (its "Shut down? (y/[n])");
+        without one, Python's KeyboardInterrupt ends the loop and skips every
+        extension's shutdown: sessions would lose their last output and jobs survive."""
+        if not self.stop_on_sigint or threading.current_thread() is not threading.main_thread():
+            return
+        if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+            signal.signal(signal.SIGINT, self._server._signal_stop)
 
     def _adopt_package_loggers(self) -> None:
         """Route every module logger of the package into the server's log (its

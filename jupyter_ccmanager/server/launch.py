@@ -8,6 +8,7 @@ conversation (Claude Code: ``--resume <id>`` once the transcript exists).
 from __future__ import annotations
 
 import os
+import re
 import uuid
 
 from jupyter_ccmanager.server.agents.hooks import hook_settings, new_secret
@@ -15,13 +16,17 @@ from jupyter_ccmanager.server.agents.profiles import AgentProfile
 from jupyter_ccmanager.server.agents.transcript import config_dir, transcript_path
 from jupyter_ccmanager.server.session import Session
 
-#: Variables of the server that sessions must not inherit.
-PRIVATE_ENV = ("JUPYTER_CCMANAGER_TOKEN", "JUPYTERHUB_API_TOKEN", "JPY_API_TOKEN")
+#: Variables of the server that sessions must not inherit: Jupyter's and JupyterHub's
+#: tokens and secrets (JUPYTER_TOKEN, JUPYTERHUB_API_TOKEN, JPY_API_TOKEN,
+#: JUPYTERHUB_OAUTH_ACCESS_TOKEN, JUPYTERHUB_COOKIE_SECRET, ...). A session runs
+#: whatever its user types or its agent decides; the server's own credentials
+#: would let it act as the server (or, under a hub, as the user on the hub).
+PRIVATE_ENV = re.compile(r"^(JUPYTER|JUPYTERHUB|JPY)(_\w+)?_(TOKEN|SECRET)$")
 
 
 def session_env(profile: AgentProfile, overrides: dict[str, str]) -> dict[str, str]:
     """The server's environment (minus its secrets), the profile's, then the caller's."""
-    base = {k: val for k, val in os.environ.items() if k not in PRIVATE_ENV}
+    base = {k: val for k, val in os.environ.items() if not PRIVATE_ENV.match(k)}
     base.update({"TERM": "xterm-256color", "COLORTERM": "truecolor"})
     return {**base, **profile.env, **overrides}
 

@@ -10,12 +10,13 @@ HTTP ones.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime
 import os
 import re
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING, Any
 
 from tornado.ioloop import PeriodicCallback
@@ -131,6 +132,11 @@ class CCSessionManager(LoggingConfigurable):
         self.event_listeners: list[Callable[[Session, dict[str, Any]], None]] = []
         self.watches: dict[str, SessionWatch] = {}
         self._pending: dict[str, Session] = {}
+        self._locks: dict[str, asyncio.Lock] = {}
+        #: Told the newest session activity (output, input, viewers) as a UNIX time;
+        #: the app turns it into jupyter_server's ``ccmanager_last_activity`` setting.
+        self.on_activity: Callable[[float], None] | None = None
+        self._reported_activity = 0.0
         self.demo = demo  # claude sessions use the stand-in API when set
         self._liveness = PeriodicCallback(self._check_alive, 1000)
         self._liveness.start()
@@ -211,7 +217,9 @@ class CCSessionManager(LoggingConfigurable):
 
     async def _add_worktree(self, session: Session) -> None:
         branch = self.worktree_branch_template.format(name=session.name)
-        path, branch = await worktree.add(session.cwd, session.name, branch, self.worktree_dir)
+        path, branch = await worktree.add(
+            session.cwd, session.name, branch, self.worktree_dir, inside=self.root_dir
+        )
         session.cwd = session.worktree_path = path
         session.branch = branch
         await worktree.write_meta(path, self._record(session))
@@ -227,6 +235,8 @@ class CCSessionManager(LoggingConfigurable):
         session.spawn()
         self._register(session, profile)
         self.watches[session.id].on_spawn()
+        if self.persistence is not None:
+            self.persistence.soon()  # the store knows the new leader before a crash can hit
 
     def _register(self, session: Session, profile: AgentProfile) -> None:
         if session.id not in self.sessions:
@@ -235,9 +245,22 @@ class CCSessionManager(LoggingConfigurable):
             session.output_listeners.append(self._mark_dirty)
         self._mark_dirty(session)
 
+    @contextlib.asynccontextmanager
+    async def _lifecycle(self, session_id: str) -> AsyncIterator[Session]:
+        """Hold the session's lifecycle lock: resume, stop and delete of one session run
+        one at a time (a resume landing inside a delete's worktree removal would start
+        a process with no record). Yields the session, looked up again once locked."""
+        self.get(session_id)
+        lock = self._locks.setdefault(session_id, asyncio.Lock())
+        async with lock:
+            yield self.get(session_id)  # NotFound if a delete finished meanwhile
+
     async def resume(self, session_id: str, request: ResumeRequest) -> dict[str, Any]:
         """Relaunch a stopped or exited session in its cwd, into the same buffer."""
-        session = self.get(session_id)
+        async with self._lifecycle(session_id) as session:
+            return self._resume(session, request)
+
+    def _resume(self, session: Session, request: ResumeRequest) -> dict[str, Any]:
         if session.running:
             raise Conflict("ALREADY_RUNNING", f"Session {session.name} is running.")
         if not os.path.isdir(session.cwd):
@@ -257,8 +280,10 @@ class CCSessionManager(LoggingConfigurable):
         path = os.path.realpath(os.path.join(self.root_dir, os.path.expanduser(cwd or ".")))
         if os.path.commonpath([path, self.root_dir]) != self.root_dir:
             raise Forbidden("CWD_OUTSIDE_ROOT", f"cwd {cwd!r} is outside the server root.")
-        if not os.path.isdir(path):
-            raise v.bad_request(f"cwd {cwd!r} is not an existing directory.", "INVALID_CWD")
+        if not os.path.isdir(path) or not os.access(path, os.X_OK):
+            raise v.bad_request(
+                f"cwd {cwd!r} is not a directory that can be entered.", "INVALID_CWD"
+            )
         return path
 
     def _check_name_free(self, name: str, exclude: Session | None = None) -> None:
@@ -336,9 +361,9 @@ class CCSessionManager(LoggingConfigurable):
         )
 
     async def stop(self, session_id: str, force: bool = False) -> dict[str, Any]:
-        session = self.get(session_id)
-        await self._stop(session, force=force)
-        return session.model()
+        async with self._lifecycle(session_id) as session:
+            await self._stop(session, force=force)
+            return session.model()
 
     async def _stop(self, session: Session, force: bool = False) -> None:
         quit_keys = self._profile(session).quit
@@ -346,7 +371,11 @@ class CCSessionManager(LoggingConfigurable):
 
     async def delete(self, session_id: str, force: bool = False) -> None:
         """Stop, remove a clean worktree (never its branch), forget the session for good."""
-        session = self.get(session_id)
+        async with self._lifecycle(session_id) as session:
+            await self._delete(session, force)
+        self._locks.pop(session_id, None)
+
+    async def _delete(self, session: Session, force: bool) -> None:
         path = session.worktree_path
         if path and not force:
             await worktree.ensure_clean(path)  # refuse before anything changes
@@ -410,8 +439,15 @@ class CCSessionManager(LoggingConfigurable):
                 self.log.exception("ccmanager: event listener failed")
 
     def _check_alive(self) -> None:
+        """Every second: notice dead children, and report the newest activity (one
+        comparison per session here; the PTY path only stores a timestamp)."""
+        newest = 0.0
         for session in list(self.sessions.values()):
             session.check_alive()
+            newest = max(newest, session.last_activity)
+        if newest > self._reported_activity and self.on_activity is not None:
+            self._reported_activity = newest
+            self.on_activity(newest)
 
     def stats(self) -> dict[str, Any]:
         counts = dict.fromkeys(STATES, 0)

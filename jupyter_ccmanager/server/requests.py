@@ -63,11 +63,11 @@ class CreateRequest:
             agent=agent,
             command=command,
             args=v.get_str_list(body, "args") or [],
-            cwd=v.get_str(body, "cwd", max_len=4096),
+            cwd=v.get_str(body, "cwd", max_len=4096, nul=False),
             env=v.get_str_dict(body, "env", key_re=v.ENV_NAME_RE) or {},
             cols=cols,
             rows=rows,
-            key=v.get_str(body, "key", max_len=256),
+            key=v.get_str(body, "key", max_len=256, nul=False),
             labels=v.get_str_dict(body, "labels") or {},
             worktree=v.get_bool(body, "worktree"),
         )
@@ -106,7 +106,7 @@ class InputRequest:
         data = v.get_str(body, "data", max_len=max_len)
         if data is None:
             raise v.bad_request("'data' is required.", "INVALID_VALUE")
-        return cls(data.encode("utf-8", "surrogateescape"))
+        return cls(data.encode("utf-8"))  # get_str refused what has no UTF-8
 
 
 @dataclass(frozen=True)

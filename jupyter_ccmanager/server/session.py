@@ -21,9 +21,9 @@ import time
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from terminado.management import PtyWithClients
-
+from jupyter_ccmanager.server import validation as v
 from jupyter_ccmanager.server.errors import Busy, Conflict, InvalidRequest, ManagerError
+from jupyter_ccmanager.server.procs import SessionPty, kill_session, session_members, start_time
 from jupyter_ccmanager.server.replay import ReplayBuffer
 from jupyter_ccmanager.server.state.states import (
     BUSY,
@@ -45,22 +45,6 @@ READ_CHUNK = 64 * 1024  # bytes asked for per os.read (PTYs hand out far less)
 READ_BUDGET = 64 * 1024
 MAX_INPUT_BACKLOG = 1 << 20  # input bytes held while the child is not reading
 QUIT_KEY_PAUSE = 0.25  # between quit keys, so a TUI reads them as separate presses
-
-
-def session_members(sid: int) -> list[int]:
-    """Every process in the terminal session ``sid``, including background jobs
-    that a shell moved to process groups of their own (Linux /proc; elsewhere
-    just ``sid``)."""
-    members = [sid]
-    with contextlib.suppress(OSError):
-        for entry in os.scandir("/proc"):
-            if entry.name.isdigit() and int(entry.name) != sid:
-                with contextlib.suppress(OSError, ValueError, IndexError):
-                    with open(f"/proc/{entry.name}/stat", "rb") as f:
-                        fields = f.read().rsplit(b")", 1)[1].split()
-                    if int(fields[3]) == sid:  # fields after the name: state ppid pgrp session
-                        members.append(int(entry.name))
-    return members
 
 
 class Viewer(Protocol):
@@ -123,7 +107,9 @@ class Session:
         self.output_listeners: list[Callable[[Session], None]] = []
         self._on_event = on_event
         self.state = SessionState(on_change=self._state_changed)
-        self.pty: PtyWithClients | None = None
+        self.pty: SessionPty | None = None
+        self.leader_pid: int | None = None  # kept after exit: its jobs may live on
+        self.leader_start: int | None = None  # the leader's start time (pid reuse guard)
         self._fd: int | None = None
         self._input_backlog = bytearray()
         self._exit_waiter: asyncio.Task[None] | None = None
@@ -175,10 +161,11 @@ class Session:
             raise Conflict("ALREADY_RUNNING", f"Session {self.name} is already running.")
         env = {**self.env, "COLUMNS": str(self.cols), "LINES": str(self.rows)}
         try:
-            self.pty = PtyWithClients(self.argv, env=env, cwd=self.cwd)
-        except (OSError, FileNotFoundError) as err:
+            self.pty = SessionPty(self.argv, env, self.cwd, self.rows, self.cols)
+        except OSError as err:  # includes what the child reported (chdir, exec)
             raise InvalidRequest("SPAWN_FAILED", f"Could not start {self.argv[0]}: {err}") from None
-        self.pty.ptyproc.setwinsize(self.rows, self.cols)
+        self.leader_pid = self.pty.ptyproc.pid  # also the terminal session's id (setsid)
+        self.leader_start = start_time(self.leader_pid)
         fd = self.pty.ptyproc.fd
         fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) | os.O_NONBLOCK)
         self._fd = fd
@@ -269,6 +256,7 @@ class Session:
             proc.fileobj.close()
         proc.closed = True  # keeps ptyprocess.__del__ from a blocking terminate()
         self._fd = None
+        self.hook_secret = None  # the agent's hook calls end with its process
         self.last_activity = time.time()
         self.state.set(final_state)
         self._emit({"type": "exit", "exit_code": self.exit_code})
@@ -288,6 +276,8 @@ class Session:
         (Claude Code loses the last turn of its transcript on SIGTERM).
         """
         if not self.running or self.pty is None:
+            if self.leader_pid is not None:  # the leader exited; its jobs may not have
+                kill_session(self.leader_pid, self.leader_start)
             if self.state.value not in (EXITED, STOPPED):
                 self.state.set(final_state)
             return
@@ -309,6 +299,10 @@ class Session:
             for member in session_members(pid):
                 self._signal_group(member, signal.SIGKILL)
             await self._reap(final_state, timeout=10)
+        # What the leader left behind (disowned jobs, jobs ignoring SIGHUP/SIGTERM)
+        # never outlives a stop: SIGKILL every remaining member of its terminal session.
+        if kill_session(pid, self.leader_start):
+            log.info("ccmanager: killed leftover processes of session %s", self.name)
         if self._exit_waiter is not None:
             self._exit_waiter.cancel()
 
@@ -367,6 +361,8 @@ class Session:
             asyncio.get_running_loop().remove_writer(self._fd)
 
     def resize(self, cols: int, rows: int) -> None:
+        """Every path (REST, WebSocket, Lab's terminal panel, resume) ends here: one limit."""
+        v.check_size(cols, rows)
         if (cols, rows) == (self.cols, self.rows):
             return
         self.cols, self.rows = cols, rows
@@ -406,4 +402,4 @@ class Session:
         self._emit({"type": "session", "session": self.model()})
 
 
-__all__ = ["BUSY", "IDLE", "Session", "Viewer"]
+__all__ = ["BUSY", "IDLE", "Session", "Viewer", "session_members"]

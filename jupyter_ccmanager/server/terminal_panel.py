@@ -26,6 +26,8 @@ from typing import TYPE_CHECKING, Any
 
 from tornado import web
 
+from jupyter_ccmanager.server import validation as v
+from jupyter_ccmanager.server.errors import ManagerError
 from jupyter_ccmanager.server.state.states import LIVE_STATES
 
 if TYPE_CHECKING:
@@ -45,7 +47,8 @@ class _PtyShim:
 
     def write(self, text: str) -> None:
         if self.session.running:
-            self.session.write(text.encode("utf-8", "surrogateescape"))
+            # terminado hands over whatever JSON decoded to: no lone surrogates in the PTY
+            self.session.write(text.encode("utf-8", "replace"))
 
     @property
     def fd(self) -> int:
@@ -109,12 +112,25 @@ class LinkedTerminal:
         """jupyter_server_terminals stamps activity here; the session keeps its own."""
 
     def resize_to_smallest(self) -> None:
-        """Called on every ``set_size``: the client whose size changed is the active one."""
+        """Called on every ``set_size``: the client whose size changed is the active one.
+
+        terminado stores whatever the client sent (``-3``, ``0.5``, ``70000``); a
+        size outside the one limit (:func:`~.validation.check_size`) is ignored.
+        """
         for client in self.clients:
-            rows, cols = client.size
-            if rows and cols and self._sizes.get(id(client)) != (rows, cols):
-                self._sizes[id(client)] = (rows, cols)
-                self.session.resize(int(cols), int(rows))
+            size = getattr(client, "size", None)
+            if not isinstance(size, (tuple, list)) or len(size) != 2:
+                continue
+            rows, cols = size
+            if self._sizes.get(id(client)) == (rows, cols):
+                continue
+            self._sizes[id(client)] = (rows, cols)
+            try:
+                v.check_size(cols, rows)
+            except ManagerError:
+                log.info("ccmanager: ignoring size %r x %r for %s", cols, rows, self.term_name)
+                continue
+            self.session.resize(cols, rows)
 
     async def terminate(self, force: bool = False) -> bool:
         """Lab's "Shut Down": stop the session through the manager."""

@@ -18,7 +18,15 @@ NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 ENV_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
 
 MAX_TEXT = 1 << 20  # largest text field (input data, prompt) in characters
-MAX_SIZE = 1000  # largest terminal dimension
+
+#: The one terminal size limit, checked on every path (REST, WebSocket, JupyterLab's
+#: terminal panel, resume). Wide enough for any real screen (a 4K display at a small
+#: font is ~400x120), small enough that a session's pyte screen (a dict per line,
+#: redrawn on every change) stays cheap: 500x200 is 100k cells, 1000x1000 was 1M.
+MAX_COLS = 500
+MAX_ROWS = 200
+MIN_COLS = 2
+MIN_ROWS = 1
 
 
 def bad_request(message: str, code: str = "BAD_REQUEST") -> InvalidRequest:
@@ -31,13 +39,49 @@ def parse_json_object(body: bytes, max_bytes: int = 2 * MAX_TEXT) -> dict[str, A
         raise TooLarge("PAYLOAD_TOO_LARGE", f"Request body over {max_bytes} bytes.")
     if not body.strip():
         return {}
+    return _json_object(body)
+
+
+def _json_object(text: bytes | str) -> dict[str, Any]:
     try:
-        value = json.loads(body)
+        value = json.loads(text)
+    except RecursionError:  # deeply nested arrays or objects
+        raise bad_request("Body is nested too deeply.", "INVALID_JSON") from None
     except (ValueError, UnicodeDecodeError) as err:
         raise bad_request(f"Body is not valid JSON: {err}", "INVALID_JSON") from None
     if not isinstance(value, dict):
         raise bad_request("Body must be a JSON object.", "INVALID_JSON")
     return value
+
+
+def parse_json_message(text: str | bytes) -> dict[str, Any]:
+    """A WebSocket text message: a JSON object, refused like a REST body."""
+    return _json_object(text)
+
+
+def check_text(value: str, field: str, *, nul: bool = True) -> str:
+    """Refuse what cannot reach a process: lone surrogates (no UTF-8 for them) and,
+    unless ``nul``, NUL bytes (argv, environment and paths end at the first NUL)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise bad_request(
+            f"'{field}' is not valid Unicode text (a lone surrogate).", "INVALID_VALUE"
+        ) from None
+    if not nul and "\0" in value:
+        raise bad_request(f"'{field}' contains a NUL character.", "INVALID_VALUE")
+    return value
+
+
+def check_size(cols: Any, rows: Any) -> tuple[int, int]:
+    """The terminal size limit: integers in [MIN_COLS, MAX_COLS] x [MIN_ROWS, MAX_ROWS]."""
+    limits = ((cols, "cols", MIN_COLS, MAX_COLS), (rows, "rows", MIN_ROWS, MAX_ROWS))
+    for value, name, low, high in limits:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise bad_request(f"'{name}' must be an integer.", "INVALID_TYPE")
+        if not low <= value <= high:
+            raise bad_request(f"'{name}' must be between {low} and {high}.", "INVALID_VALUE")
+    return cols, rows
 
 
 def check_fields(body: dict[str, Any], allowed: set[str]) -> None:
@@ -50,7 +94,9 @@ def check_fields(body: dict[str, Any], allowed: set[str]) -> None:
         )
 
 
-def get_str(body: dict[str, Any], field: str, *, max_len: int = 4096) -> str | None:
+def get_str(
+    body: dict[str, Any], field: str, *, max_len: int = 4096, nul: bool = True
+) -> str | None:
     value = body.get(field)
     if value is None:
         return None
@@ -58,7 +104,7 @@ def get_str(body: dict[str, Any], field: str, *, max_len: int = 4096) -> str | N
         raise bad_request(f"'{field}' must be a string.", "INVALID_TYPE")
     if len(value) > max_len:
         raise TooLarge("PAYLOAD_TOO_LARGE", f"'{field}' is over {max_len} characters.")
-    return value
+    return check_text(value, field, nul=nul)
 
 
 def get_bool(body: dict[str, Any], field: str, default: bool = False) -> bool:
@@ -86,10 +132,10 @@ def get_number(
 
 
 def get_size(body: dict[str, Any], *, required: bool = False) -> tuple[int | None, int | None]:
-    cols = get_number(body, "cols", low=2, high=MAX_SIZE)
-    rows = get_number(body, "rows", low=1, high=MAX_SIZE)
+    cols, rows = body.get("cols"), body.get("rows")
     if required and (cols is None or rows is None):
         raise bad_request("'cols' and 'rows' are required.", "INVALID_VALUE")
+    check_size(MIN_COLS if cols is None else cols, MIN_ROWS if rows is None else rows)
     return cols, rows
 
 
@@ -101,6 +147,8 @@ def get_str_list(body: dict[str, Any], field: str, *, max_items: int = 256) -> l
         raise bad_request(f"'{field}' must be a list of strings.", "INVALID_TYPE")
     if len(value) > max_items or any(len(v) > 8192 or "\0" in v for v in value):
         raise bad_request(f"'{field}' is too long or contains NUL bytes.", "INVALID_VALUE")
+    for item in value:
+        check_text(item, field)
     return value
 
 
@@ -123,6 +171,8 @@ def get_str_dict(
             )
         if key_re is not None and not key_re.match(k):
             raise bad_request(f"'{field}' has an invalid key: {k!r}.", "INVALID_VALUE")
+        check_text(k, field)
+        check_text(v, field)
     return value
 
 

@@ -16,7 +16,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from jupyter_ccmanager.server.errors import Conflict, InvalidRequest
+from jupyter_ccmanager.server.errors import Conflict, Forbidden, InvalidRequest
 
 META_FILE = "ccmanager.json"
 
@@ -41,11 +41,26 @@ async def repo_root(cwd: str) -> str:
     return out
 
 
-async def add(cwd: str, name: str, branch: str, worktree_dir: str) -> tuple[str, str]:
-    """Create the worktree; returns ``(path, branch)``."""
+def _check_inside(path: Path, root: str) -> None:
+    """A session's cwd never leaves the server root; neither does its worktree (with the
+    root inside a larger repository, or a symlinked worktree folder, it would)."""
+    real = os.path.realpath(path)
+    if os.path.commonpath([real, root]) != root:
+        raise Forbidden(
+            "WORKTREE_OUTSIDE_ROOT",
+            f"The worktree would be at {real}, outside the server root {root}.",
+        )
+
+
+async def add(
+    cwd: str, name: str, branch: str, worktree_dir: str, *, inside: str
+) -> tuple[str, str]:
+    """Create the worktree; returns ``(path, branch)``. Nothing is created unless the
+    worktree's real path is inside ``inside`` (the server root, already resolved)."""
     root = await repo_root(cwd)
     parent = Path(root) / worktree_dir
     path = parent / name
+    _check_inside(path, inside)
     if path.exists():
         raise Conflict("WORKTREE_EXISTS", f"{path} already exists.")
     parent.mkdir(parents=True, exist_ok=True)
@@ -55,7 +70,7 @@ async def add(cwd: str, name: str, branch: str, worktree_dir: str) -> tuple[str,
     code, out = await git("worktree", "add", "-b", branch, str(path), "HEAD", cwd=root)
     if code != 0:
         raise Conflict("WORKTREE_FAILED", f"git worktree add failed: {out}")
-    return str(path), branch
+    return os.path.realpath(path), branch
 
 
 async def write_meta(path: str, meta: dict[str, Any]) -> None:

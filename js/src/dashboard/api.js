@@ -1,8 +1,9 @@
 // The REST calls the dashboard makes, under {baseUrl}ccmanager/api/.
 //
 // The page carries no token: requests ride on Jupyter's login cookie, and
-// writes echo the `_xsrf` cookie as X-XSRFToken, as Jupyter requires for
-// cookie-authenticated writes. The notebook widget passes JupyterLab's token
+// every request (GETs too) echoes the `_xsrf` cookie as X-XSRFToken: Jupyter
+// requires it on cookie-authenticated writes, and JupyterHub >= 4.1 also on
+// cookie-authenticated fetch() GETs (without it every list answers 403). The notebook widget passes JupyterLab's token
 // (page config), sent as `Authorization: token ...`, which needs no XSRF.
 // Every failure becomes an ApiError with the server's stable `code` and
 // human `message`, so the UI can show both.
@@ -81,7 +82,7 @@ export class Api {
     const headers = { Accept: "application/json" };
     if (this.token) {
       headers.Authorization = `token ${this.token}`;
-    } else if (method !== "GET") {
+    } else {
       const xsrf = cookieValue(document.cookie, "_xsrf");
       if (xsrf) headers["X-XSRFToken"] = xsrf;
     }

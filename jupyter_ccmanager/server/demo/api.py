@@ -29,12 +29,14 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import hmac
 import itertools
 import json
 import re
 import threading
 import time
 import uuid
+from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -52,7 +54,8 @@ __all__ = [
     "prepare_home",
 ]
 
-#: Looks like a real key (the CLI wants ``sk-ant-…``); the fake never checks it.
+#: Looks like a real key (the CLI wants ``sk-ant-…``); the default key of a
+#: ``FakeAnthropic`` in tests. Demo mode uses a random key per server instead.
 DEMO_API_KEY = "sk-ant-api03-demo-mode-no-real-key-0000000000-CCMANAGERDEMOKEY00AA"
 
 Json = dict[str, Any]
@@ -228,11 +231,25 @@ class FakeAnthropic:
     queues replies and inspects ``requests``.
     """
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        api_key: str = DEMO_API_KEY,
+        keep: int = 200,
+        max_body: int = 16 << 20,
+    ) -> None:
         self.host = host
         self.port = port
-        #: Every ``POST …/messages`` body received, oldest first.
-        self.requests: list[Json] = []
+        #: The only key accepted (``x-api-key`` or ``Authorization: Bearer``): anything
+        #: else on this machine that finds the port gets 401. Demo mode makes it random.
+        self.api_key = api_key
+        #: Largest request body read; larger ones get 413 unread.
+        self.max_body = max_body
+        #: The newest ``keep`` ``POST …/messages`` bodies received, oldest first
+        #: (bounded: a long demo must not grow the server; demo mode keeps none).
+        self.requests: deque[Json] = deque(maxlen=keep)
         self._queue: list[Reply] = []
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
@@ -378,17 +395,51 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         """Probes and listings (e.g. ``/v1/models``): an empty, valid answer."""
+        if not self._authorized():
+            return
         if self.path.split("?")[0].rstrip("/").endswith("/models"):
             self._json(200, {"data": [], "has_more": False, "first_id": None, "last_id": None})
         else:
             self._json(200, {})
 
+    def _authorized(self) -> bool:
+        """The request carries this server's key; else it was answered with 401."""
+        given = self.headers.get("x-api-key") or ""
+        bearer = self.headers.get("Authorization") or ""
+        if bearer.startswith("Bearer "):
+            given = given or bearer[len("Bearer ") :]
+        if hmac.compare_digest(given.encode(), self.api.api_key.encode()):
+            return True
+        error = {"type": "authentication_error", "message": "invalid x-api-key"}
+        self._json(401, {"type": "error", "error": error})
+        return False
+
+    def _discard(self, length: int) -> None:
+        """Read an oversized body in small pieces (memory stays flat), then hang up."""
+        self.close_connection = True
+        while length > 0:
+            chunk = self.rfile.read(min(length, 1 << 16))
+            if not chunk:
+                break
+            length -= len(chunk)
+
     def do_POST(self) -> None:
         """``/v1/messages`` (streaming or not), ``count_tokens``; else ``{}``."""
-        length = int(self.headers.get("Content-Length") or 0)
         try:
-            body = json.loads(self.rfile.read(length) or b"{}")
+            length = int(self.headers.get("Content-Length") or 0)
         except ValueError:
+            length = -1
+        if not 0 <= length <= self.api.max_body:
+            self._discard(length)
+            error = {"type": "request_too_large", "message": "request body too large"}
+            self._json(413, {"type": "error", "error": error})
+            return
+        data = self.rfile.read(length)
+        if not self._authorized():
+            return
+        try:
+            body = json.loads(data or b"{}")
+        except (ValueError, RecursionError):
             body = None
         path = self.path.split("?")[0].rstrip("/")
         if not isinstance(body, dict):

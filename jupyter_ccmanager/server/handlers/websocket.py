@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -32,6 +33,8 @@ from jupyter_ccmanager.server.requests import InputRequest, ResizeRequest
 if TYPE_CHECKING:
     from jupyter_ccmanager.server.manager import CCSessionManager
     from jupyter_ccmanager.server.session import Session
+
+log = logging.getLogger(__name__)
 
 FRAME_BYTES = 256 * 1024  # largest binary frame
 ACK_WINDOW = 1 << 20  # unacknowledged bytes allowed once a client acks
@@ -151,13 +154,14 @@ class SessionWebSocket(WebSocketMixin, JupyterHandler, WebSocketHandler):
             self._type(message)
             return
         try:
-            msg = json.loads(message)
-            if not isinstance(msg, dict) or not isinstance(msg.get("type"), str):
-                raise ValueError("a JSON object with a 'type' is expected")
-        except ValueError as err:
-            self._error("INVALID_MESSAGE", f"Unreadable message: {err}")
+            msg = v.parse_json_message(message)
+        except ManagerError as err:
+            self._error("INVALID_MESSAGE", f"Unreadable message: {err.message}")
             return
-        kind = msg.pop("type")
+        kind = msg.pop("type", None)
+        if not isinstance(kind, str):
+            self._error("INVALID_MESSAGE", "A JSON object with a string 'type' is expected.")
+            return
         handler = MESSAGE_HANDLERS.get(kind)
         if handler is None:
             self._error("INVALID_MESSAGE", f"Unknown message type {kind!r}.")
@@ -166,6 +170,9 @@ class SessionWebSocket(WebSocketMixin, JupyterHandler, WebSocketHandler):
             handler(self, msg)
         except ManagerError as err:
             self._error(err.code, err.message)
+        except Exception:  # answered, logged, and the socket stays open
+            log.exception("ccmanager: WebSocket message %r failed", kind)
+            self._error("INTERNAL", "Internal server error (see the server log).")
 
     def _on_input(self, msg: dict[str, Any]) -> None:
         self._type(InputRequest.parse(msg, max_len=MAX_MESSAGE).data)
@@ -196,6 +203,7 @@ class SessionWebSocket(WebSocketMixin, JupyterHandler, WebSocketHandler):
             self._error(err.code, err.message)
 
     def _error(self, code: str, message: str) -> None:
+        """Answer ``error``; the socket stays open."""
         self._send_json({"type": "error", "code": code, "message": message})
 
     def on_close(self) -> None:

@@ -1,5 +1,7 @@
 """Bringing sessions back after a server restart, as ``stopped`` records.
 
+Records another live server owns (two servers on one data dir) are left
+alone; what still runs of a record's session after a crash is stopped first.
 Sources, in order: the store; and, when the store had to be moved aside as
 unreadable, the records the extension left in the git worktrees it created
 (see ``worktree.py``), so worktree sessions survive even a lost store.
@@ -11,8 +13,9 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from jupyter_ccmanager.server import worktree
+from jupyter_ccmanager.server import owner, procs, worktree
 from jupyter_ccmanager.server.session import Session
+from jupyter_ccmanager.server.store.sqlite import StoredSession
 from jupyter_ccmanager.server.store.writer import Persistence
 
 log = logging.getLogger(__name__)
@@ -24,7 +27,14 @@ def restore_sessions(
     on_event: Callable[[Session, dict[str, Any]], None],
     buffer_bytes: int,
 ) -> list[Session]:
-    records = [(s.model, s.spec, s.output_start, s.output) for s in persistence.load()]
+    records = []
+    for stored in persistence.load():
+        if owner.alive(stored.owner):  # another live server's session: not ours to touch
+            log.info("ccmanager: session %s belongs to server %s", stored.id, stored.owner)
+            continue
+        if stored.leader is not None:
+            end_leftovers(stored)
+        records.append((stored.model, stored.spec, stored.output_start, stored.output))
     if persistence.store.moved_aside:
         known = {model["id"] for model, *_ in records}
         for meta in worktree.find_meta(root_dir):
@@ -39,7 +49,23 @@ def restore_sessions(
             log.warning("ccmanager: cannot restore session %s: %s", model.get("id"), err)
     for session in sessions:  # a rebuilt store gets the records back at once
         persistence.mark(session)
+    persistence.store.claim([s.id for s in sessions])
     return sessions
+
+
+def end_leftovers(stored: StoredSession) -> None:
+    """The server died (kill -9) while this session ran: what still runs of its
+    terminal session is stopped, so a ``stopped`` record never has a live process."""
+    leader = stored.leader
+    assert leader is not None
+    killed = procs.kill_session(leader.sid, leader.start)
+    if killed:
+        log.warning(
+            "ccmanager: session %s was still running after the server died; "
+            "killed its leftover processes %s",
+            stored.model.get("name"),
+            killed,
+        )
 
 
 def from_record(

@@ -22,7 +22,7 @@ from typing import Any
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 MIGRATIONS: dict[int, str] = {
     1: """
@@ -38,11 +38,30 @@ MIGRATIONS: dict[int, str] = {
         data BLOB NOT NULL
     );
     """,
+    # Who runs a session: its leader's pid, terminal session id and start time (so a
+    # restart after kill -9 can end what still runs), and the server that owns the
+    # record ("<pid>:<start>", so a second server on this data dir leaves it alone).
+    2: """
+    ALTER TABLE sessions ADD COLUMN leader_pid INTEGER;
+    ALTER TABLE sessions ADD COLUMN leader_sid INTEGER;
+    ALTER TABLE sessions ADD COLUMN leader_start INTEGER;
+    ALTER TABLE sessions ADD COLUMN owner TEXT;
+    """,
 }
 
 
-#: What is saved per session: (model, spec, output tail start, output tail or None = unchanged).
-Record = tuple[dict[str, Any], dict[str, Any], int, "bytes | None"]
+@dataclass(frozen=True)
+class Leader:
+    """A session's process leader: pid, terminal session id, start time (clock ticks)."""
+
+    pid: int
+    sid: int
+    start: int | None
+
+
+#: What is saved per session: (model, spec, output tail start, output tail or None =
+#: unchanged, the running leader or None).
+Record = tuple[dict[str, Any], dict[str, Any], int, "bytes | None", "Leader | None"]
 
 
 @dataclass
@@ -52,6 +71,8 @@ class StoredSession:
     spec: dict[str, Any]
     output_start: int
     output: bytes
+    leader: Leader | None = None
+    owner: str | None = None
 
 
 class StoreCorrupt(Exception):
@@ -61,8 +82,9 @@ class StoreCorrupt(Exception):
 class SessionStore:
     """The session records of one server."""
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, owner: str | None = None) -> None:
         self.path = path
+        self.owner = owner  # written into every record this store saves
         self.moved_aside: str | None = None
         self.errors = 0
         self.last_write: float | None = None
@@ -113,15 +135,19 @@ class SessionStore:
     def load(self) -> list[StoredSession]:
         """Every stored session, oldest first; unreadable rows are skipped and logged."""
         rows = self.db.execute(
-            "SELECT s.id, s.model, s.spec, o.start, o.data FROM sessions s "
+            "SELECT s.id, s.model, s.spec, o.start, o.data, s.leader_pid, s.leader_sid, "
+            "s.leader_start, s.owner FROM sessions s "
             "LEFT JOIN output o ON o.id = s.id ORDER BY s.rowid"
         ).fetchall()
         stored = []
-        for sid, model, spec, start, data in rows:
+        for sid, model, spec, start, data, pid, psid, pstart, owner in rows:
+            leader = Leader(pid, psid or pid, pstart) if pid else None
             try:
-                stored.append(
-                    StoredSession(sid, json.loads(model), json.loads(spec), start or 0, data or b"")
-                )
+                record = StoredSession(
+                    sid, json.loads(model), json.loads(spec), start or 0, data or b"",
+                    leader, owner,
+                )  # fmt: skip
+                stored.append(record)
             except ValueError as err:
                 log.warning("ccmanager: skipping unreadable stored session %s: %s", sid, err)
         return stored
@@ -131,13 +157,20 @@ class SessionStore:
         now = time.time()
         try:
             self.db.execute("BEGIN")
-            for model, spec, start, tail in records:
+            for model, spec, start, tail, leader in records:
                 self.db.execute(
-                    "INSERT INTO sessions (id, model, spec, updated_at) VALUES (?, ?, ?, ?) "
+                    "INSERT INTO sessions (id, model, spec, updated_at, leader_pid, leader_sid, "
+                    "leader_start, owner) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
                     "ON CONFLICT(id) DO UPDATE SET model=excluded.model, spec=excluded.spec, "
-                    "updated_at=excluded.updated_at",
-                    (model["id"], json.dumps(model), json.dumps(spec), now),
-                )
+                    "updated_at=excluded.updated_at, leader_pid=excluded.leader_pid, "
+                    "leader_sid=excluded.leader_sid, leader_start=excluded.leader_start, "
+                    "owner=excluded.owner",
+                    (
+                        model["id"], json.dumps(model), json.dumps(spec), now,
+                        leader.pid if leader else None, leader.sid if leader else None,
+                        leader.start if leader else None, self.owner,
+                    ),
+                )  # fmt: skip
                 if tail is not None:
                     self.db.execute(
                         "INSERT INTO output (id, start, data) VALUES (?, ?, ?) "
@@ -151,6 +184,13 @@ class SessionStore:
             if self.db.in_transaction:
                 self.db.execute("ROLLBACK")
             raise
+
+    def claim(self, session_ids: list[str]) -> None:
+        """Mark records as this server's at once (before the first periodic save), so a
+        second server starting meanwhile sees them owned."""
+        self.db.executemany(
+            "UPDATE sessions SET owner = ? WHERE id = ?", [(self.owner, i) for i in session_ids]
+        )
 
     def delete(self, session_id: str) -> None:
         self.db.execute("DELETE FROM sessions WHERE id = ?", (session_id,))

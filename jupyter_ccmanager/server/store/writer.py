@@ -17,7 +17,7 @@ from typing import Any
 from tornado.ioloop import PeriodicCallback
 
 from jupyter_ccmanager.server.session import Session
-from jupyter_ccmanager.server.store.sqlite import Record, SessionStore, StoredSession
+from jupyter_ccmanager.server.store.sqlite import Leader, Record, SessionStore, StoredSession
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +46,10 @@ class Persistence:
     def mark(self, session: Session, *_: Any) -> None:
         self.dirty[session.id] = session
 
+    def soon(self) -> None:
+        """Write the dirty sessions now rather than at the next tick (a new leader pid)."""
+        self._tick()
+
     def _tick(self) -> None:
         if self.dirty and (self._flushing is None or self._flushing.done()):
             self._flushing = asyncio.ensure_future(self.flush())
@@ -56,7 +60,10 @@ class Persistence:
         if self._saved_offset.get(session.id) != session.buffer.end:
             start, tail = session.buffer.tail(self.tail_bytes)
             self._saved_offset[session.id] = session.buffer.end
-        return session.model(), spec_of(session), start, tail
+        leader = None
+        if session.running and session.leader_pid is not None:
+            leader = Leader(session.leader_pid, session.leader_pid, session.leader_start)
+        return session.model(), spec_of(session), start, tail, leader
 
     async def flush(self) -> None:
         """Write every dirty session now."""
