@@ -218,7 +218,8 @@ class TestDemoMode:
             "POST", "sessions", model["id"], "prompt", body={"text": "hello demo"}
         )
         assert status == 200 and "you said: hello demo" in result["reply"]
-        assert manager.demo.api.prompts()[-1].endswith("hello demo")
+        assert manager.demo.api.served > 0, "the stand-in answered"
+        assert len(manager.demo.api.requests) == 0, "demo mode keeps no request bodies"
 
     async def test_run_prompt_asks_permission_in_demo_mode(
         self, api: Api, jp_root_dir: Path

@@ -493,6 +493,11 @@ class CCSessionManager(LoggingConfigurable):
         for session in self.live_sessions():
             if not session.viewers and now - session.last_activity > limit:
                 self.log.info("ccmanager: culling idle session %s", session.name)
-                task = asyncio.ensure_future(self._stop(session))
+                task = asyncio.ensure_future(self._cull_one(session.id))
                 self._culling.add(task)
                 task.add_done_callback(self._culling.discard)
+
+    async def _cull_one(self, session_id: str) -> None:
+        """Stop through the lifecycle lock; a session deleted meanwhile is no error."""
+        with contextlib.suppress(NotFound):
+            await self.stop(session_id)

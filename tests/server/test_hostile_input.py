@@ -13,6 +13,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import textwrap
 from pathlib import Path
 from typing import Any
@@ -98,20 +99,45 @@ def test_failing_spawn_never_runs_server_code_in_the_child(argv: list[str], cwd:
     assert reports[0].startswith("refused"), out
 
 
-async def test_cwd_that_is_not_enterable(api: Api, jp_root_dir: Path) -> None:
+async def test_cwd_that_is_a_file_is_refused(api: Api, jp_root_dir: Path) -> None:
     (jp_root_dir / "afile").write_text("x")
+    before = children()
     status, err = await api.call("POST", "sessions", body={"cwd": "afile"})
     assert_error(status, err)
-    locked = jp_root_dir / "locked"
-    locked.mkdir(mode=0)
+    assert children() == before
+
+
+CWD_PROBE = textwrap.dedent(
+    """
+    import os, sys
+    from jupyter_ccmanager.server.errors import InvalidRequest
+    from jupyter_ccmanager.server.procs import SessionPty
+
+    os.setgid(65534); os.setuid(65534)  # a server user who may not enter LOCKED
     try:
-        status, err = await api.call("POST", "sessions", body={"cwd": "locked"})
-        if os.access(locked, os.X_OK):  # root may enter it: then the session starts there
-            assert status == 201, err
-        else:
-            assert_error(status, err)
+        SessionPty(["true"], dict(os.environ), LOCKED, 24, 80)
+        print("spawned", os.getpid(), flush=True)
+    except InvalidRequest as err:
+        print("refused", os.getpid(), err.code, flush=True)
+    """
+)
+
+
+def test_cwd_the_server_user_cannot_enter() -> None:
+    """A directory that exists (stat works) but cannot be entered is refused before
+    any fork; without the check the chdir would fail in the child."""
+    if os.geteuid() != 0:
+        pytest.skip("needs root to act as another user")  # CI runs as root
+    locked = tempfile.mkdtemp(prefix="ccm-locked-")  # mode 700, in the world-searchable /tmp
+    try:
+        code = CWD_PROBE.replace("LOCKED", repr(locked))
+        out = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
+        )
     finally:
-        locked.chmod(0o755)
+        os.rmdir(locked)
+    assert out.stdout.split()[0::3] == ["refused"], out
+    assert "INVALID_CWD" in out.stdout, out
 
 
 async def test_deeply_nested_json_is_400_on_every_json_route(api: Api, manager: Any) -> None:

@@ -250,6 +250,8 @@ class FakeAnthropic:
         #: The newest ``keep`` ``POST …/messages`` bodies received, oldest first
         #: (bounded: a long demo must not grow the server; demo mode keeps none).
         self.requests: deque[Json] = deque(maxlen=keep)
+        #: How many ``POST …/messages`` requests were answered (kept or not).
+        self.served = 0
         self._queue: list[Reply] = []
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
@@ -308,6 +310,7 @@ class FakeAnthropic:
         """Record ``body`` and choose its reply; side requests skip the queue."""
         is_turn = bool(body.get("tools") and body.get("messages"))
         with self._lock:
+            self.served += 1
             self.requests.append(body)
             if is_turn and self._queue:
                 return self._queue.pop(0)

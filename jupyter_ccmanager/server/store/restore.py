@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from jupyter_ccmanager.server import owner, procs, worktree
+from jupyter_ccmanager.server import validation as v
 from jupyter_ccmanager.server.session import Session
 from jupyter_ccmanager.server.store.sqlite import StoredSession
 from jupyter_ccmanager.server.store.writer import Persistence
@@ -78,8 +79,8 @@ def from_record(
 ) -> Session:
     session = Session(
         id=model["id"], name=model["name"], agent=model["agent"], argv=list(model["command"]),
-        cwd=model["cwd"], env={}, cols=int(model.get("cols") or 120),
-        rows=int(model.get("rows") or 40), key=model.get("key"),
+        cwd=model["cwd"], env={}, cols=min(int(model.get("cols") or 120), v.MAX_COLS),
+        rows=min(int(model.get("rows") or 40), v.MAX_ROWS), key=model.get("key"),
         labels=dict(model.get("labels") or {}), user=model.get("user"),
         buffer_bytes=buffer_bytes, on_event=on_event,
     )  # fmt: skip
