@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import getpass
 import json
+import logging
 from http.client import responses
 from typing import Any
 
@@ -30,6 +31,8 @@ from jupyter_ccmanager.server.errors import (
     TooLarge,
 )
 from jupyter_ccmanager.server.manager import CCSessionManager
+
+log = logging.getLogger(__name__)
 
 AUTH_RESOURCE = "terminals"
 
@@ -55,7 +58,31 @@ def status_of(err: ManagerError) -> int:
     return 400
 
 
-class CCManagerHandler(APIHandler):
+class JSONErrors(web.RequestHandler):
+    """Errors as ``{code, message}`` JSON, never Jupyter's HTML error page: for the REST
+    handlers and for the WebSocket's refused handshakes alike."""
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        exc = kwargs.get("exc_info", (None, None, None))[1]
+        if isinstance(exc, ManagerError):
+            status_code, payload = status_of(exc), exc.to_json()
+        elif isinstance(exc, web.HTTPError):
+            status_code = exc.status_code
+            reason = responses.get(status_code, "Error")
+            code = reason.upper().replace(" ", "_").replace("-", "_")
+            payload = {"code": code, "message": exc.log_message or reason}
+        else:
+            if exc is not None:
+                log.error("ccmanager: unexpected error in %s", self.request.path, exc_info=exc)
+            status_code = 500
+            payload = {"code": "INTERNAL", "message": "Internal server error (see the server log)."}
+        self.clear()
+        self.set_status(status_code)
+        self.set_header("Content-Type", "application/json")
+        self.finish(json.dumps(payload))
+
+
+class CCManagerHandler(JSONErrors, APIHandler):
     """Shared plumbing: the manager, JSON bodies, ``{code, message}`` errors."""
 
     auth_resource = AUTH_RESOURCE
@@ -95,25 +122,6 @@ class CCManagerHandler(APIHandler):
     def write_json(self, value: Any, status: int = 200) -> None:
         self.set_status(status)
         self.finish(json.dumps(value))
-
-    def write_error(self, status_code: int, **kwargs: Any) -> None:
-        exc = kwargs.get("exc_info", (None, None, None))[1]
-        if isinstance(exc, ManagerError):
-            status_code, payload = status_of(exc), exc.to_json()
-        elif isinstance(exc, web.HTTPError):
-            status_code = exc.status_code
-            reason = responses.get(status_code, "Error")
-            code = reason.upper().replace(" ", "_").replace("-", "_")
-            payload = {"code": code, "message": exc.log_message or reason}
-        else:
-            if exc is not None:
-                self.log.error("ccmanager: unexpected error in %s", self.request.path, exc_info=exc)
-            status_code = 500
-            payload = {"code": "INTERNAL", "message": "Internal server error (see the server log)."}
-        self.clear()
-        self.set_status(status_code)
-        self.set_header("Content-Type", "application/json")
-        self.finish(json.dumps(payload))
 
     def _handle_request_exception(self, e: BaseException) -> None:
         # A domain error is an expected outcome: answer it without a stack trace in the log.

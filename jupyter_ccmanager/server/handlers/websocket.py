@@ -27,7 +27,7 @@ from tornado.websocket import WebSocketClosedError, WebSocketHandler
 
 from jupyter_ccmanager.server import validation as v
 from jupyter_ccmanager.server.errors import ManagerError
-from jupyter_ccmanager.server.handlers.base import AUTH_RESOURCE, SESSION_ID
+from jupyter_ccmanager.server.handlers.base import AUTH_RESOURCE, SESSION_ID, JSONErrors
 from jupyter_ccmanager.server.requests import InputRequest, ResizeRequest
 
 if TYPE_CHECKING:
@@ -41,7 +41,7 @@ ACK_WINDOW = 1 << 20  # unacknowledged bytes allowed once a client acks
 MAX_MESSAGE = 1 << 20  # largest message a client may send
 
 
-class SessionWebSocket(WebSocketMixin, JupyterHandler, WebSocketHandler):
+class SessionWebSocket(JSONErrors, WebSocketMixin, JupyterHandler, WebSocketHandler):
     """``{base_url}ccmanager/api/sessions/{id}/ws?offset=N``."""
 
     auth_resource = AUTH_RESOURCE
@@ -78,7 +78,20 @@ class SessionWebSocket(WebSocketMixin, JupyterHandler, WebSocketHandler):
                     raise ValueError
             except ValueError:
                 raise web.HTTPError(400, "'offset' must be a non-negative integer") from None
+        self._check_handshake()
         await super().get(session_id)
+
+    def _check_handshake(self) -> None:
+        """tornado's own handshake checks, raised as errors so that they answer
+        ``{code, message}`` JSON like every refusal (tornado writes plain text)."""
+        headers = self.request.headers
+        if headers.get("Upgrade", "").lower() != "websocket":
+            raise web.HTTPError(400, 'Can "Upgrade" only to "WebSocket".')
+        if "upgrade" not in {p.strip().lower() for p in headers.get("Connection", "").split(",")}:
+            raise web.HTTPError(400, '"Connection" must be "Upgrade".')
+        origin = headers.get("Origin", headers.get("Sec-Websocket-Origin"))
+        if origin is not None and not self.check_origin(origin):
+            raise web.HTTPError(403, "Cross origin websockets not allowed")
 
     def open(self, session_id: str) -> None:
         super().open()
