@@ -111,7 +111,7 @@ class CCManagerApp(ExtensionApp):
             log=self.log,
         )
         self.settings["ccmanager"] = self.manager
-        self.manager.on_activity = self._note_activity
+        self.manager.monitor.on_activity = self._note_activity
         self._stop_on_sigint()
         self.manager.event_listeners.append(SessionEvents(self._server.event_logger))
         self.manager.event_listeners.append(

@@ -2,9 +2,9 @@
 
 Handlers call the manager with typed requests (:mod:`.requests`); the manager
 turns them into :class:`Session` processes, wires their state signals and
-enforces limits. It owns the periodic liveness check, culling and the orderly
-shutdown of every process. It raises domain errors (:mod:`.errors`), never
-HTTP ones.
+enforces limits. It owns the orderly shutdown of every process; its clocks
+(liveness, activity, culling) are in :mod:`.monitor`. It raises domain errors
+(:mod:`.errors`), never HTTP ones.
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ import time
 from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING, Any
 
-from tornado.ioloop import PeriodicCallback
 from traitlets import Bool, Dict, Float, Int, Unicode
 from traitlets.config import LoggingConfigurable
 
@@ -28,6 +27,7 @@ from jupyter_ccmanager.server import validation as v
 from jupyter_ccmanager.server.agents.hooks import secret_matches
 from jupyter_ccmanager.server.agents.profiles import AgentProfile, load_profiles
 from jupyter_ccmanager.server.errors import Conflict, Forbidden, NotFound
+from jupyter_ccmanager.server.monitor import Monitor
 from jupyter_ccmanager.server.prompt import run_prompt
 from jupyter_ccmanager.server.requests import (
     CreateRequest,
@@ -133,19 +133,10 @@ class CCSessionManager(LoggingConfigurable):
         self.watches: dict[str, SessionWatch] = {}
         self._pending: dict[str, Session] = {}
         self._locks: dict[str, asyncio.Lock] = {}
-        #: Told the newest session activity (output, input, viewers) as a UNIX time;
-        #: the app turns it into jupyter_server's ``ccmanager_last_activity`` setting.
-        self.on_activity: Callable[[float], None] | None = None
-        self._reported_activity = 0.0
         self.demo = demo  # claude sessions use the stand-in API when set
-        self._liveness = PeriodicCallback(self._check_alive, 1000)
-        self._liveness.start()
-        self._culler: PeriodicCallback | None = None
-        self._culling: set[asyncio.Future[None]] = set()
-        if self.cull_idle_timeout > 0:
-            every = max(0.5, min(60.0, self.cull_idle_timeout / 2))
-            self._culler = PeriodicCallback(self._cull, every * 1000)
-            self._culler.start()
+        self.monitor = Monitor(
+            self.sessions.values, self.live_sessions, self.stop, self.cull_idle_timeout
+        )
         self.persistence = persistence
         if persistence is not None:
             for session in restore_sessions(
@@ -438,17 +429,6 @@ class CCSessionManager(LoggingConfigurable):
             except Exception:  # a broken listener must not break the session
                 self.log.exception("ccmanager: event listener failed")
 
-    def _check_alive(self) -> None:
-        """Every second: notice dead children, and report the newest activity (one
-        comparison per session here; the PTY path only stores a timestamp)."""
-        newest = 0.0
-        for session in list(self.sessions.values()):
-            session.check_alive()
-            newest = max(newest, session.last_activity)
-        if newest > self._reported_activity and self.on_activity is not None:
-            self._reported_activity = newest
-            self.on_activity(newest)
-
     def stats(self) -> dict[str, Any]:
         counts = dict.fromkeys(STATES, 0)
         for s in self.sessions.values():
@@ -465,9 +445,7 @@ class CCSessionManager(LoggingConfigurable):
 
     async def shutdown(self) -> None:
         """Save every session, stop every process (gracefully, then SIGKILL), save again."""
-        self._liveness.stop()
-        if self._culler is not None:
-            self._culler.stop()
+        self.monitor.close()
         if self.persistence is not None:
             await self.persistence.flush()
         running = [s for s in self.sessions.values() if s.running]
@@ -484,20 +462,3 @@ class CCSessionManager(LoggingConfigurable):
             await self.persistence.close()
         if self.demo is not None:
             self.demo.close()
-
-    # ---------------------------------------------------------------- culling
-    def _cull(self) -> None:
-        """Stop (resumably) live sessions that nobody watched or used for too long."""
-        limit = self.cull_idle_timeout
-        now = time.time()
-        for session in self.live_sessions():
-            if not session.viewers and now - session.last_activity > limit:
-                self.log.info("ccmanager: culling idle session %s", session.name)
-                task = asyncio.ensure_future(self._cull_one(session.id))
-                self._culling.add(task)
-                task.add_done_callback(self._culling.discard)
-
-    async def _cull_one(self, session_id: str) -> None:
-        """Stop through the lifecycle lock; a session deleted meanwhile is no error."""
-        with contextlib.suppress(NotFound):
-            await self.stop(session_id)

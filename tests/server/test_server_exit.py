@@ -7,7 +7,9 @@ one data dir.
 
 from __future__ import annotations
 
+import json
 import signal
+import sqlite3
 import time
 from pathlib import Path
 from typing import Any
@@ -16,10 +18,11 @@ import psutil
 import pytest
 
 from jupyter_ccmanager.server.session import session_members
+from jupyter_ccmanager.server.store.sqlite import MIGRATIONS, SCHEMA_VERSION, SessionStore
 
 from ..servers import ServerProcess
 from ..test_durable import output_of, wait_until
-from ..test_process import wait_gone
+from ..test_process import STUBBORN, wait_gone
 from .test_no_leftovers import ESCAPEES
 
 
@@ -56,15 +59,18 @@ def test_kill9_then_restart_stops_what_still_runs(tmp_path: Path) -> None:
     server = ServerProcess(tmp_path, "--CCManagerApp.persist_interval=0.2").start()
     try:
         model, members = start_with_escapees(server)
-        time.sleep(1)  # persist_interval: the leader's pid and sid are in the store
+        # A leader that ignores the SIGHUP of its closed PTY keeps running itself.
+        stubborn = server.create(command=["sh", "-c", STUBBORN])
+        wait_until(lambda: b"ready" in output_of(server, stubborn["id"]))
+        time.sleep(1)  # persist_interval: the leaders' pids and sids are in the store
     finally:
         server.stop(signal.SIGKILL)
-    survivors = [p for p in members if p != model["pid"]]
-    assert wait_gone(survivors, timeout=2) != [], "the escapees outlive a SIGKILLed server"
+    survivors = [p for p in members if p != model["pid"]] + [stubborn["pid"]]
+    assert wait_gone(survivors, timeout=2) != [], "they outlive a SIGKILLed server"
     with ServerProcess(tmp_path) as again:
-        [listed] = again.api("GET", "sessions").json()
-        assert wait_gone(members, timeout=10) == [], "the restarted server stopped them"
-        assert listed["state"] == "stopped" and listed["pid"] is None
+        listed = again.api("GET", "sessions").json()
+        assert wait_gone(survivors, timeout=10) == [], "the restarted server stopped them"
+        assert [(m["state"], m["pid"]) for m in listed] == [("stopped", None)] * 2
 
 
 def test_two_servers_on_one_data_dir(tmp_path: Path) -> None:
@@ -89,3 +95,25 @@ def test_two_servers_on_one_data_dir(tmp_path: Path) -> None:
     with ServerProcess(tmp_path) as again:
         names = sorted(m["name"] for m in again.api("GET", "sessions").json())
         assert names == ["of-a", "of-b"], "both records survive, owned by nobody alive"
+
+
+def test_a_schema_1_store_is_migrated(tmp_path: Path) -> None:
+    """Stores written before the leader and owner columns keep their sessions."""
+    path = tmp_path / "old.sqlite"
+    db = sqlite3.connect(path)
+    db.executescript(f"BEGIN; {MIGRATIONS[1]}; PRAGMA user_version=1; COMMIT;")
+    model = {"id": "old1", "name": "old", "agent": "shell", "command": ["bash"], "cwd": "/"}
+    db.execute(
+        "INSERT INTO sessions (id, model, spec, updated_at) VALUES (?, ?, ?, 0)",
+        ("old1", json.dumps(model), "{}"),
+    )
+    db.commit()
+    db.close()
+    store = SessionStore(str(path), owner="1:2")
+    try:
+        assert store.moved_aside is None
+        [stored] = store.load()
+        assert (stored.id, stored.leader, stored.owner) == ("old1", None, None)
+        assert store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+    finally:
+        store.close()
