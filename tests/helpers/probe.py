@@ -1,46 +1,51 @@
-"""A latency probe: ``GET api/status`` of a server, again and again, from a thread.
+"""A latency probe: ``GET api/status`` of a server, again and again, from its own process.
 
 The fuzz tests run it while they throw input at the server: the server must
-keep answering (within 0.5 s) however hostile that input is. The probe records
-every answer's latency; a request that fails counts as one that took forever.
+keep answering (within 0.5 s) however hostile that input is. The probe is a
+separate process, so that what the test itself computes (schemathesis
+generating cases holds the GIL for long stretches) never delays a probe and
+gets blamed on the server. Each line it prints is one probe: the start on the
+system's monotonic clock (``time.perf_counter``, comparable across processes
+on Linux), the latency, and whether the answer was a 200; a request that
+fails counts as one that took its whole timeout.
 """
 
 from __future__ import annotations
 
-import threading
-import time
+import contextlib
+import signal
+import subprocess
+import sys
 from types import TracebackType
 
-import requests
-
 from tests.helpers.launcher import JupyterServer
+
+SCRIPT = r"""
+import sys, time, requests
+url, token, interval = sys.argv[1], sys.argv[2], float(sys.argv[3])
+session = requests.Session()
+while True:
+    began = time.perf_counter()
+    try:
+        ok = session.get(url, headers={"Authorization": "token " + token}, timeout=10).ok
+    except requests.RequestException:
+        ok = False
+    print(f"{began} {time.perf_counter() - began} {int(ok)}", flush=True)
+    time.sleep(interval)
+"""
 
 
 class StatusProbe:
     """``with StatusProbe(server) as probe: ...``; then ``probe.worst``, ``probe.count``."""
 
     def __init__(self, server: JupyterServer, interval: float = 0.1) -> None:
-        self.url = server.url_for("api/status")
-        self.headers = server.headers
-        self.interval = interval
-        self.samples: list[tuple[float, float]] = []  # (perf_counter at start, latency)
-        self.failures: list[str] = []
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="status-probe", daemon=True)
-
-    def _run(self) -> None:
-        with requests.Session() as session:
-            while not self._stop.wait(self.interval):
-                began = time.perf_counter()
-                try:
-                    ok = session.get(self.url, headers=self.headers, timeout=10).status_code == 200
-                except requests.RequestException as err:
-                    ok, why = False, repr(err)
-                else:
-                    why = "not 200"
-                self.samples.append((began, time.perf_counter() - began))
-                if not ok:
-                    self.failures.append(why)
+        self.argv = [
+            sys.executable, "-c", SCRIPT, server.url_for("api/status"), server.token,
+            str(interval),
+        ]  # fmt: skip
+        self.samples: list[tuple[float, float]] = []  # (start, latency)
+        self.failures = 0
+        self._proc: subprocess.Popen[str] | None = None
 
     @property
     def worst(self) -> float:
@@ -55,11 +60,17 @@ class StatusProbe:
         return [sample for sample in self.samples if sample[1] >= limit]
 
     def __enter__(self) -> StatusProbe:
-        self._thread.start()
+        self._proc = subprocess.Popen(self.argv, stdout=subprocess.PIPE, text=True)
         return self
 
     def __exit__(
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        self._stop.set()
-        self._thread.join(30)
+        assert self._proc is not None
+        self._proc.send_signal(signal.SIGTERM)
+        out, _ = self._proc.communicate(timeout=30)
+        for line in out.splitlines():
+            with contextlib.suppress(ValueError):
+                began, latency, ok = line.split()
+                self.samples.append((float(began), float(latency)))
+                self.failures += ok != "1"

@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import json
 import random
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -33,7 +34,7 @@ from tests.helpers.waiting import until
 from tests.helpers.ws import Viewer
 
 SEED = 11
-ROUNDS = 300
+ROUNDS = 600
 CAT = ["bash", "-c", "stty raw -echo; exec cat"]
 #: Names a ``getattr(self, "_on_" + type)`` dispatch would have reached.
 ATTRIBUTE_TYPES = [
@@ -126,12 +127,18 @@ async def _round_trip(viewer: Viewer, message: str | bytes) -> list[dict[str, An
     return [m for m in viewer.messages[seen:] if m["type"] != "pong"]
 
 
+#: What was sent when: (perf_counter at start, seconds until its pong, a short description).
+SENT: list[tuple[float, float, str]] = []
+
+
 async def _fuzz(server: JupyterServer, sid: str) -> dict[str, int]:
     rng = random.Random(SEED)
     viewer = await _viewer(server, sid)
     tally = {"messages": 0, "errors": 0, "binary": 0}
     for message, must_error in _messages(rng):
+        began = time.perf_counter()
         answers = await _round_trip(viewer, message)
+        SENT.append((began, time.perf_counter() - began, f"{len(message)} {str(message)[:60]!r}"))
         tally["messages"] += 1
         tally["binary"] += isinstance(message, bytes)
         errors = [m for m in answers if m["type"] == "error"]
@@ -143,14 +150,18 @@ async def _fuzz(server: JupyterServer, sid: str) -> dict[str, int]:
         assert viewer.ws.close_code is None, (viewer.ws.close_code, viewer.ws.close_reason)
     await viewer.until_output(b"still here")
     # Rapid open/close: one after another, then many at once, some before their hello.
+    began = time.perf_counter()
     for _ in range(30):
         (await _viewer(server, sid)).close()
+    SENT.append((began, time.perf_counter() - began, "30 sockets, one after another"))
     url = server.ws_url + f"ccmanager/api/sessions/{sid}/ws"
+    began = time.perf_counter()
     batch = await asyncio.gather(
         *(websocket_connect(HTTPRequest(url, headers=server.headers)) for _ in range(30))
     )
     for ws in batch:
         ws.close()
+    SENT.append((began, time.perf_counter() - began, "30 sockets at once"))
     tally["opened"] = 61
     assert viewer.ws.close_code is None, "the first viewer is still connected"
     viewer.close()
@@ -174,7 +185,10 @@ def test_ws_fuzz_never_drops_the_socket(server: JupyterServer) -> None:
     with StatusProbe(server) as probe:
         tally = asyncio.run(_fuzz(server, sid))
     print(f"ws fuzz: {tally}; /api/status worst {probe.worst:.3f} s of {probe.count}")
-    assert not probe.failures, probe.failures[:5]
+    for start, latency in probe.slow(0.25):
+        during = [w for at, took, w in SENT if at < start + latency and at + took > start]
+        print(f"  /api/status {latency:.3f} s during {during[:5]}")
+    assert not probe.failures, f"{probe.failures} /api/status probes failed"
     assert probe.worst < 0.5, f"/api/status took {probe.worst:.3f} s at worst"
 
     def viewers() -> int:
