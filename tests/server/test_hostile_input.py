@@ -22,10 +22,9 @@ import psutil
 import pytest
 
 from jupyter_ccmanager.server import validation as v
-
-from ..conftest import Api
-from ..test_rest import wait_output
-from ..wsutil import open_viewer
+from tests.helpers.api import Api
+from tests.helpers.waiting import wait_output
+from tests.helpers.ws import open_viewer
 
 DEEP = b"[" * 2048  # 2 KB: RecursionError in json.loads, not a ValueError
 

@@ -12,10 +12,8 @@ import psutil
 import pytest
 
 from jupyter_ccmanager.server.session import session_members
-
-from ..conftest import Api
-from ..test_process import wait_gone
-from ..test_rest import wait_output, wait_state
+from tests.helpers.api import Api
+from tests.helpers.waiting import wait_gone, wait_output, wait_state
 
 #: Jobs a plain SIGHUP/SIGTERM to the shell's process group does not reach.
 ESCAPEES = "sleep 1000 & disown; (trap '' HUP TERM; sleep 1000) & echo jobs-$((3*3))\r"

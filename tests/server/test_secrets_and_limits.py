@@ -13,9 +13,8 @@ from typing import Any
 import pytest
 
 from jupyter_ccmanager.server.demo.api import FakeAnthropic
-
-from ..conftest import Api
-from ..test_rest import wait_output, wait_state
+from tests.helpers.api import Api
+from tests.helpers.waiting import wait_output, wait_state
 
 SCRUBBED = {
     "JUPYTER_TOKEN": "jt-secret",

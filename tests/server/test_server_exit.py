@@ -19,55 +19,54 @@ import pytest
 
 from jupyter_ccmanager.server.session import session_members
 from jupyter_ccmanager.server.store.sqlite import MIGRATIONS, SCHEMA_VERSION, SessionStore
+from tests.helpers.commands import STUBBORN
+from tests.helpers.launcher import JupyterServer
+from tests.helpers.waiting import until, wait_gone
+from tests.server.test_no_leftovers import ESCAPEES
 
-from ..servers import ServerProcess
-from ..test_durable import output_of, wait_until
-from ..test_process import STUBBORN, wait_gone
-from .test_no_leftovers import ESCAPEES
 
-
-def start_with_escapees(server: ServerProcess) -> tuple[dict[str, Any], list[int]]:
+def start_with_escapees(server: JupyterServer) -> tuple[dict[str, Any], list[int]]:
     model = server.create()
     server.api("POST", f"sessions/{model['id']}/input", {"data": ESCAPEES})
-    wait_until(lambda: b"jobs-9" in output_of(server, model["id"]))
+    until(lambda: b"jobs-9" in server.output(model["id"]))
 
     def all_three() -> list[int] | None:
         members = session_members(model["pid"])
         return members if len(members) >= 3 else None
 
-    return model, wait_until(all_three)
+    return model, until(all_three)
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
 def test_server_signal_runs_our_shutdown(tmp_path: Path, sig: int) -> None:
     """SIGINT with no TTY is how JupyterHub stops a server: it must act like SIGTERM."""
-    server = ServerProcess(tmp_path, "--CCSessionManager.stop_timeout=1").start()
+    server = JupyterServer(tmp_path, "--CCSessionManager.stop_timeout=1").start()
     try:
         model, members = start_with_escapees(server)
         server.api("POST", f"sessions/{model['id']}/input", {"data": "echo last-$((6*7))\r"})
-        wait_until(lambda: b"last-42" in output_of(server, model["id"]))
+        until(lambda: b"last-42" in server.output(model["id"]))
     finally:
         server.stop(sig)
     assert wait_gone(members, timeout=10) == [], "no session process outlives the server"
-    with ServerProcess(tmp_path) as again:
-        assert b"last-42" in output_of(again, model["id"]), "the last output was saved"
+    with JupyterServer(tmp_path) as again:
+        assert b"last-42" in again.output(model["id"]), "the last output was saved"
         [listed] = again.api("GET", "sessions").json()
         assert listed["state"] == "stopped"
 
 
 def test_kill9_then_restart_stops_what_still_runs(tmp_path: Path) -> None:
-    server = ServerProcess(tmp_path, "--CCManagerApp.persist_interval=0.2").start()
+    server = JupyterServer(tmp_path, "--CCManagerApp.persist_interval=0.2").start()
     try:
         model, members = start_with_escapees(server)
         # A leader that ignores the SIGHUP of its closed PTY keeps running itself.
         stubborn = server.create(command=["sh", "-c", STUBBORN])
-        wait_until(lambda: b"ready" in output_of(server, stubborn["id"]))
+        until(lambda: b"ready" in server.output(stubborn["id"]))
         time.sleep(1)  # persist_interval: the leaders' pids and sids are in the store
     finally:
         server.stop(signal.SIGKILL)
     survivors = [p for p in members if p != model["pid"]] + [stubborn["pid"]]
     assert wait_gone(survivors, timeout=2) != [], "they outlive a SIGKILLed server"
-    with ServerProcess(tmp_path) as again:
+    with JupyterServer(tmp_path) as again:
         listed = again.api("GET", "sessions").json()
         assert wait_gone(survivors, timeout=10) == [], "the restarted server stopped them"
         assert [(m["state"], m["pid"]) for m in listed] == [("stopped", None)] * 2
@@ -76,12 +75,12 @@ def test_kill9_then_restart_stops_what_still_runs(tmp_path: Path) -> None:
 def test_two_servers_on_one_data_dir(tmp_path: Path) -> None:
     """B never lists, resumes or deletes A's live sessions, nor removes A's demo HOME."""
     demo = "--CCManagerApp.demo_mode=on"
-    a = ServerProcess(tmp_path, demo, "--CCManagerApp.persist_interval=0.2").start()
+    a = JupyterServer(tmp_path, demo, "--CCManagerApp.persist_interval=0.2").start()
     try:
         ours = a.create(name="of-a")
         time.sleep(1)  # in the store
         demo_home = tmp_path / "data" / "ccmanager" / "demo-home"
-        with ServerProcess(tmp_path, demo) as b:
+        with JupyterServer(tmp_path, demo) as b:
             assert [m["id"] for m in b.api("GET", "sessions").json()] == []
             assert b.api("POST", f"sessions/{ours['id']}/resume", {}).status_code == 404
             assert b.api("DELETE", f"sessions/{ours['id']}").status_code == 404
@@ -92,7 +91,7 @@ def test_two_servers_on_one_data_dir(tmp_path: Path) -> None:
         assert psutil.pid_exists(ours["pid"]), "A's session still runs"
     finally:
         a.stop()
-    with ServerProcess(tmp_path) as again:
+    with JupyterServer(tmp_path) as again:
         names = sorted(m["name"] for m in again.api("GET", "sessions").json())
         assert names == ["of-a", "of-b"], "both records survive, owned by nobody alive"
 
