@@ -46,7 +46,7 @@ from tests.helpers.paths import ARTIFACTS
 from tests.helpers.probe import StatusProbe
 from tests.helpers.ws import Viewer
 
-#: Generated examples per operation, mode and id kind: 14 operations x 2 x 2 x this.
+#: Examples per operation, mode and id kind: 15 operations (all but ws) x 2 x 2 x this.
 EXAMPLES = 40
 CHECKS = [
     not_a_server_error, status_code_conformance, content_type_conformance,

@@ -29,10 +29,12 @@ from tornado.httpclient import HTTPClientError, HTTPRequest
 from tornado.websocket import websocket_connect
 
 from tests.helpers.launcher import JupyterServer
+from tests.helpers.paths import ARTIFACTS
 from tests.helpers.probe import StatusProbe
 from tests.helpers.waiting import until
 from tests.helpers.ws import Viewer
 
+REPORT = ARTIFACTS / "fuzz" / "websocket.json"
 SEED = 11
 ROUNDS = 600
 CAT = ["bash", "-c", "stty raw -echo; exec cat"]
@@ -184,10 +186,17 @@ def test_ws_fuzz_never_drops_the_socket(server: JupyterServer) -> None:
     sid = server.create(command=CAT, name="ws-fuzz")["id"]
     with StatusProbe(server) as probe:
         tally = asyncio.run(_fuzz(server, sid))
+    slow = [
+        {"latency": round(latency, 3), "during": [
+            w for at, took, w in SENT if at < start + latency and at + took > start
+        ][:5]} for start, latency in probe.slow(0.25)
+    ]  # fmt: skip
+    REPORT.parent.mkdir(parents=True, exist_ok=True)
+    REPORT.write_text(json.dumps({
+        "tally": tally, "status_probes": probe.count, "status_worst_s": round(probe.worst, 3),
+        "slow_status": slow,
+    }, indent=1))  # fmt: skip
     print(f"ws fuzz: {tally}; /api/status worst {probe.worst:.3f} s of {probe.count}")
-    for start, latency in probe.slow(0.25):
-        during = [w for at, took, w in SENT if at < start + latency and at + took > start]
-        print(f"  /api/status {latency:.3f} s during {during[:5]}")
     assert not probe.failures, f"{probe.failures} /api/status probes failed"
     assert probe.worst < 0.5, f"/api/status took {probe.worst:.3f} s at worst"
 
