@@ -110,7 +110,7 @@ function activate(app, restorer, palette, launcher, statusBar, running, settingR
   for (const command of [CMD.create, CMD.createWorktree, CMD.open, CMD.stop, CMD.resume, CMD.sidebar]) {
     palette?.addItem({ command, category: "Agent Sessions", args: { isPalette: true } });
   }
-  launcher?.add({ command: CMD.create, args: { agent: "claude" }, category: "Other", rank: 0 });
+  launcher?.add({ command: CMD.create, args: { agent: "claude", isLauncher: true }, category: "Other", rank: 0 });
 
   if (restorer) {
     restorer.add(sidebar, "jupyter-ccmanager-agents");
