@@ -10,6 +10,7 @@ then holds (REST), so a test cannot pass on the page alone.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -22,8 +23,8 @@ import pytest
 from jupyter_ccmanager.server.demo.api import Bash, FakeAnthropic, Text, claude_env, prepare_home
 
 from .browser import (  # noqa: F401 (fixtures)
-    CHROMIUM_ARGS,
     CHROMIUM,
+    CHROMIUM_ARGS,
     LabServer,
     jp_asyncio_loop,
     jp_server_cleanup,
@@ -121,7 +122,8 @@ class Lab:
             self.tab_view(
                 session_id,
                 """(() => { const b = v.term.buffer.active, out = [];
-                  for (let y = 0; y < b.length; y++) out.push(b.getLine(y)?.translateToString(true) ?? '');
+                  for (let y = 0; y < b.length; y++)
+                    out.push(b.getLine(y)?.translateToString(true) ?? '');
                   return out.join('\\n'); })()""",
             )
             or ""
@@ -207,7 +209,7 @@ def test_sidebar_lists_sessions_from_rest_and_kernel_api_live(page: Lab, lab: La
     page.tab_title("rest-made").wait_for()
     item.hover()
     item.get_by_title("Stop", exact=True).click()
-    wait_until(lambda: state_of(lab, rest["id"]) == "stopped", what="stopped from the Running panel")
+    wait_until(lambda: state_of(lab, rest["id"]) == "stopped", what="stopped from Running")
     item.wait_for(state="detached")
 
 
@@ -298,7 +300,8 @@ def test_launcher_card_starts_claude_in_the_file_browser_folder(page: Lab, lab: 
     page.show_left("filebrowser")
     crumbs = page.page.locator(".jp-FileBrowser .jp-BreadCrumbs")
     wait_until(lambda: "sub" in crumbs.inner_text(), what="the file browser in proj/sub")
-    page.page.locator(".jp-FileBrowser .jp-ToolbarButtonComponent[data-command='launcher:create']").click()
+    new_launcher = ".jp-FileBrowser .jp-ToolbarButtonComponent[data-command='launcher:create']"
+    page.page.locator(new_launcher).click()
     card = page.page.locator(".jp-Launcher .jp-LauncherCard", has_text="Claude Code")
     card.last.click()
     made = wait_until(lambda: lab.sessions(), what="a session from the Launcher")
@@ -351,6 +354,11 @@ def test_claude_waiting_shown_live_one_notification_and_status_count(
     assert toast.count() == 1
     status.wait_for(state="visible")
     assert status.inner_text().strip() == "1 waiting"
+    # The toast slides in from the right: shoot once it is all in view.
+    wait_until(
+        lambda: (box := toast.bounding_box()) and box["x"] + box["width"] <= 1400,
+        what="the notification fully in view",
+    )
     page.shot("waiting", docs="lab-waiting.png")
     page.shot("sidebar-waiting", page.page.locator(SIDEBAR), docs="lab-sidebar.png")
 
@@ -369,3 +377,33 @@ def test_claude_waiting_shown_live_one_notification_and_status_count(
     assert seen.index("busy") < seen.index("waiting"), seen
     assert page.page.evaluate("() => window.ccmLab.notifier.count") == 1
     assert page.page.locator(".Toastify__toast", has_text="needs you").count() == 0
+
+
+def test_follows_the_lab_theme(page: Lab, lab: LabServer) -> None:
+    model = create(lab, name="themed", agent="shell")
+    page.load()
+    page.open_sidebar()
+    page.wait_row_state("themed", "idle", "busy")
+    page.row("themed").locator("[data-action=open]").click()
+    term = page.page.locator(f"#ccm-session-{model['id']} .ccm-term")
+    term.wait_for()
+    sidebar_bg = f"() => getComputedStyle(document.querySelector('{SIDEBAR}')).backgroundColor"
+    light = page.page.evaluate(sidebar_bg)
+    assert "ccm-dark" not in (term.get_attribute("class") or "")
+
+    def choose_theme(name: str) -> None:
+        page.page.locator(".lm-MenuBar-itemLabel", has_text="Settings").click()
+        page.page.locator(".lm-Menu-itemLabel", has_text="Theme").first.hover()
+        page.page.locator(".lm-Menu-itemLabel", has_text=re.compile(f"^{name}$")).click()
+
+    choose_theme("JupyterLab Dark")
+    try:
+        page.page.wait_for_function("() => document.body.dataset.jpThemeLight === 'false'")
+        wait_until(
+            lambda: "ccm-dark" in (term.get_attribute("class") or ""), what="a dark terminal"
+        )
+        wait_until(lambda: page.page.evaluate(sidebar_bg) != light, what="a dark sidebar")
+        page.shot("dark", docs="lab-dark.png")
+    finally:
+        choose_theme("JupyterLab Light")
+        page.page.wait_for_function("() => document.body.dataset.jpThemeLight === 'true'")
