@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 
 from jupyter_ccmanager.server.demo.api import Bash, FakeAnthropic, Text, claude_env, prepare_home
 
@@ -400,3 +401,49 @@ def test_follows_the_lab_theme(page: Lab, lab: LabServer) -> None:
     finally:
         choose_theme("JupyterLab Light")
         page.page.wait_for_function("() => document.body.dataset.jpThemeLight === 'true'")
+
+
+def test_palette_commands_new_in_worktree_stop_resume(page: Lab, lab: LabServer) -> None:
+    repo = lab.root / "palette-repo"
+    repo.mkdir()
+    git = ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@example.com"]
+    subprocess.run([*git, "init", "-q", "-b", "main"], check=True)
+    subprocess.run([*git, "commit", "-q", "--allow-empty", "-m", "init"], check=True)
+    # The palette's agent is a setting: shell here, so the test needs no claude.
+    settings = lab.url("lab/api/settings/jupyter-ccmanager:plugin", token=False)
+    resp = requests.put(settings, json={"raw": '{"defaultAgent": "shell"}'}, headers=lab.headers)
+    assert resp.status_code == 204, resp.text
+    page.load("lab/tree/palette-repo")
+    page.show_left("filebrowser")
+    crumbs = page.page.locator(".jp-FileBrowser .jp-BreadCrumbs")
+    wait_until(lambda: "palette-repo" in crumbs.inner_text(), what="the file browser in the repo")
+
+    def run(label: str) -> None:
+        # Not from inside a session tab: there Lab's shortcuts go to the terminal.
+        page.page.locator(".jp-FileBrowser .jp-DirListing-content").click()
+        page.page.keyboard.press("Control+Shift+C")
+        search = page.page.locator(".lm-CommandPalette-input")
+        search.fill(label)
+        page.page.locator(".lm-CommandPalette-item", has_text=label).first.click()
+
+    run("New Agent Session in a Git Worktree")
+    made = wait_until(lab.sessions, what="a session from the palette")[0]
+    assert made["agent"] == "shell" and made["worktree_path"], made
+    assert made["branch"] == f"feature/{made['name']}"
+    page.tab_title(made["name"]).wait_for()
+
+    def pick(title: str) -> None:
+        dialog = page.page.locator(".jp-Dialog", has_text=title)
+        dialog.wait_for()
+        label = f"{made['name']} ({state_of(lab, made['id'])})"
+        dialog.locator("select").select_option(label=label)
+        dialog.locator(".jp-mod-accept").click()
+
+    wait_until(lambda: state_of(lab, made["id"]) in ("idle", "busy"), what="running")
+    run("Stop Agent Session")
+    pick("Stop session")
+    wait_until(lambda: state_of(lab, made["id"]) == "stopped", what="stopped from the palette")
+    run("Resume Agent Session")
+    pick("Resume session")
+    wait_until(lambda: state_of(lab, made["id"]) in ("idle", "busy"), what="resumed")
+    requests.put(settings, json={"raw": "{}"}, headers=lab.headers)
