@@ -26,9 +26,10 @@ import nbformat
 import pytest
 import requests
 
-from .conftest import LOCAL_CLAUDE, REPO, require
-from .servers import ServerProcess
-from .test_notebooks import EXPECTED, outputs_text
+from tests.helpers.launcher import JupyterServer
+from tests.helpers.notebooks import EXPECTED, outputs_text
+from tests.helpers.paths import LOCAL_CLAUDE, REPO
+from tests.helpers.require import require
 
 BINDER = REPO / "binder"
 README = REPO / "README.md"
@@ -70,9 +71,7 @@ def run(argv: list[str], **kw: Any) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.mark.claude
-def test_fresh_binder_environment_runs_the_quickstart(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_fresh_binder_environment_runs_the_quickstart(tmp_path: Path) -> None:
     require(shutil.which("npm") is not None, "npm (Node.js)")
     timings: dict[str, float] = {}
     clean = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
@@ -127,10 +126,7 @@ def test_fresh_binder_environment_runs_the_quickstart(
     assert Path(python3["resource_dir"]).is_relative_to(venv), python3
 
     t0 = time.monotonic()
-    with monkeypatch.context() as patch:
-        patch.chdir(tmp_path)
-        patch.setattr(sys, "executable", python)  # what ServerProcess runs
-        server = ServerProcess(tmp_path / "server", env=env).start()
+    server = JupyterServer(tmp_path / "server", env=env, python=python, cwd=tmp_path).start()
     try:
         # JupyterLab's page loads the extension (its federated entry) with no further step.
         lab_page = requests.get(f"{server.url}lab", headers=server.headers, timeout=60)
