@@ -22,15 +22,11 @@ import pytest
 import requests
 
 from jupyter_ccmanager.server.demo.api import Bash, FakeAnthropic, Text, claude_env, prepare_home
-
-from .browser import (  # noqa: F401 (fixtures)
-    LabServer,
-    chromium,
-    jp_asyncio_loop,
-    jp_server_cleanup,
-    wait_until,
-)
-from .conftest import ARTIFACTS, REPO, require_chromium, require_claude
+from tests.helpers.browser import chromium, lab_server
+from tests.helpers.launcher import JupyterServer
+from tests.helpers.paths import ARTIFACTS, REPO
+from tests.helpers.require import require_chromium, require_claude
+from tests.helpers.waiting import until as wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -40,14 +36,14 @@ SIDEBAR = "#jupyter-ccmanager-agents"
 
 
 @pytest.fixture(scope="module")
-def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabServer]:
+def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[JupyterServer]:
     require_chromium()
-    with LabServer(tmp_path_factory.mktemp("lab")) as server:
+    with lab_server(tmp_path_factory.mktemp("lab")) as server:
         yield server
 
 
 @pytest.fixture(scope="module")
-def browser(lab: LabServer) -> Iterator[Any]:
+def browser(lab: JupyterServer) -> Iterator[Any]:
     shutil.rmtree(SHOTS, ignore_errors=True)
     SHOTS.mkdir(parents=True)
     with chromium() as chromium_browser:
@@ -55,7 +51,7 @@ def browser(lab: LabServer) -> Iterator[Any]:
 
 
 @pytest.fixture(autouse=True)
-def _delete_sessions(lab: LabServer) -> Iterator[None]:
+def _delete_sessions(lab: JupyterServer) -> Iterator[None]:
     yield
     for model in lab.sessions():
         lab.api("DELETE", f"sessions/{model['id']}", params={"force": "1"})
@@ -64,7 +60,7 @@ def _delete_sessions(lab: LabServer) -> Iterator[None]:
 class Lab:
     """A JupyterLab page: the sidebar's rows, tabs, toasts, status bar."""
 
-    def __init__(self, page: Any, lab: LabServer) -> None:
+    def __init__(self, page: Any, lab: JupyterServer) -> None:
         self.page = page
         self.lab = lab
         self.console: list[str] = []
@@ -72,7 +68,7 @@ class Lab:
         page.on("pageerror", lambda err: self.console.append(f"pageerror: {err}"))
 
     def load(self, path: str = "lab") -> None:
-        self.page.goto(self.lab.url(path))
+        self.page.goto(self.lab.url_for(path, token=True))
         self.page.wait_for_function("() => !!(window.ccmLab && window.ccmLab.sidebar)")
 
     def show_left(self, data_id: str) -> None:
@@ -145,7 +141,7 @@ class Lab:
 
 
 @pytest.fixture
-def page(request: pytest.FixtureRequest, browser: Any, lab: LabServer) -> Iterator[Lab]:
+def page(request: pytest.FixtureRequest, browser: Any, lab: JupyterServer) -> Iterator[Lab]:
     context = browser.new_context(viewport={"width": 1400, "height": 900})
     raw = context.new_page()
     raw.set_default_timeout(60_000)
@@ -157,24 +153,24 @@ def page(request: pytest.FixtureRequest, browser: Any, lab: LabServer) -> Iterat
         context.close()
 
 
-def create(lab: LabServer, **body: Any) -> dict[str, Any]:
+def create(lab: JupyterServer, **body: Any) -> dict[str, Any]:
     resp = lab.api("POST", "sessions", body)
     assert resp.status_code == 201, resp.text
     return resp.json()
 
 
-def state_of(lab: LabServer, sid: str) -> str | None:
+def state_of(lab: JupyterServer, sid: str) -> str | None:
     resp = lab.api("GET", f"sessions/{sid}")
     return resp.json()["state"] if resp.status_code == 200 else None
 
 
-def test_sidebar_lists_sessions_from_rest_and_kernel_api_live(page: Lab, lab: LabServer) -> None:
+def test_sidebar_lists_rest_and_kernel_sessions_live(page: Lab, lab: JupyterServer) -> None:
     rest = create(lab, name="rest-made", agent="shell")
     # The kernel-side Python API, as a notebook kernel uses it (it finds the
     # server through the variables the server exports to its kernels).
     env = {
         **os.environ,
-        "JUPYTER_CCMANAGER_URL": lab.url("", token=False),
+        "JUPYTER_CCMANAGER_URL": lab.url,
         "JUPYTER_CCMANAGER_TOKEN": lab.token,
     }
     code = "import jupyter_ccmanager as ccm; print(ccm.start(agent='shell', name='kernel-made').id)"
@@ -207,7 +203,7 @@ def test_sidebar_lists_sessions_from_rest_and_kernel_api_live(page: Lab, lab: La
     item.wait_for(state="detached")
 
 
-def test_tab_replays_takes_typing_and_comes_back_after_reload(page: Lab, lab: LabServer) -> None:
+def test_tab_replays_takes_typing_and_survives_reload(page: Lab, lab: JupyterServer) -> None:
     model = create(lab, name="tab-demo", agent="shell")
     sid = model["id"]
     lab.api("POST", f"sessions/{sid}/input", {"data": "echo before-$((2+3))\r"})
@@ -244,7 +240,7 @@ def test_tab_replays_takes_typing_and_comes_back_after_reload(page: Lab, lab: La
     assert "before-5" in text
 
 
-def test_stop_resume_delete_from_the_sidebar(page: Lab, lab: LabServer) -> None:
+def test_stop_resume_delete_from_the_sidebar(page: Lab, lab: JupyterServer) -> None:
     model = create(lab, name="life", agent="shell")
     sid = model["id"]
     page.load()
@@ -286,7 +282,7 @@ def test_stop_resume_delete_from_the_sidebar(page: Lab, lab: LabServer) -> None:
     assert not Path(wt["worktree_path"]).exists()
 
 
-def test_launcher_card_starts_claude_in_the_file_browser_folder(page: Lab, lab: LabServer) -> None:
+def test_launcher_card_starts_claude_in_browser_folder(page: Lab, lab: JupyterServer) -> None:
     require_claude()
     folder = lab.root / "proj" / "sub"
     folder.mkdir(parents=True)
@@ -313,7 +309,7 @@ def fake_api() -> Iterator[FakeAnthropic]:
 
 @pytest.mark.claude
 def test_claude_waiting_shown_live_one_notification_and_status_count(
-    page: Lab, lab: LabServer, fake_api: FakeAnthropic, tmp_path: Path
+    page: Lab, lab: JupyterServer, fake_api: FakeAnthropic, tmp_path: Path
 ) -> None:
     home = tmp_path / "home"
     prepare_home(home, [lab.root])
@@ -373,7 +369,7 @@ def test_claude_waiting_shown_live_one_notification_and_status_count(
     assert page.page.locator(".Toastify__toast", has_text="needs you").count() == 0
 
 
-def test_follows_the_lab_theme(page: Lab, lab: LabServer) -> None:
+def test_follows_the_lab_theme(page: Lab, lab: JupyterServer) -> None:
     model = create(lab, name="themed", agent="shell")
     page.load()
     page.open_sidebar()
@@ -403,14 +399,14 @@ def test_follows_the_lab_theme(page: Lab, lab: LabServer) -> None:
         page.page.wait_for_function("() => document.body.dataset.jpThemeLight === 'true'")
 
 
-def test_palette_commands_new_in_worktree_stop_resume(page: Lab, lab: LabServer) -> None:
+def test_palette_commands_new_in_worktree_stop_resume(page: Lab, lab: JupyterServer) -> None:
     repo = lab.root / "palette-repo"
     repo.mkdir()
     git = ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@example.com"]
     subprocess.run([*git, "init", "-q", "-b", "main"], check=True)
     subprocess.run([*git, "commit", "-q", "--allow-empty", "-m", "init"], check=True)
     # The palette's agent is a setting: shell here, so the test needs no claude.
-    settings = lab.url("lab/api/settings/jupyter-ccmanager:plugin", token=False)
+    settings = lab.url_for("lab/api/settings/jupyter-ccmanager:plugin")
     resp = requests.put(settings, json={"raw": '{"defaultAgent": "shell"}'}, headers=lab.headers)
     assert resp.status_code == 204, resp.text
     page.load("lab/tree/palette-repo")
