@@ -431,8 +431,10 @@ def test_palette_commands_new_in_worktree_stop_resume(page: Lab, lab: JupyterSer
     def pick(title: str) -> None:
         dialog = page.page.locator(".jp-Dialog", has_text=title)
         dialog.wait_for()
-        label = f"{made['name']} ({state_of(lab, made['id'])})"
-        dialog.locator("select").select_option(label=label)
+        # Options read "name (state)" as of when the dialog opened: match the name.
+        select = dialog.locator("select")
+        labels = select.locator("option").all_inner_texts()
+        select.select_option(label=next(t for t in labels if t.startswith(f"{made['name']} (")))
         dialog.locator(".jp-mod-accept").click()
 
     wait_until(lambda: state_of(lab, made["id"]) in ("idle", "busy"), what="running")
