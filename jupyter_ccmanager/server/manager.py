@@ -327,12 +327,15 @@ class CCSessionManager(LoggingConfigurable):
     async def prompt(self, session_id: str, request: PromptRequest) -> dict[str, Any]:
         session = self.get(session_id)
         watch = self.watches.get(session.id)
+        profile = self._profile(session)
         return await run_prompt(
             session,
             request.text,
             request.timeout,
             request.wait,
             (lambda: watch.screen_busy()) if watch is not None else (lambda: False),
+            chrome=[re.compile(r["pattern"], re.M) for r in profile.rules.get("chrome", [])],
+            end=re.compile(profile.region) if profile.region else None,
         )
 
     async def stop(self, session_id: str, force: bool = False) -> dict[str, Any]:
@@ -340,9 +343,11 @@ class CCSessionManager(LoggingConfigurable):
         await self._stop(session, force=force)
         return session.model()
 
-    async def _stop(self, session: Session, force: bool = False) -> None:
+    async def _stop(self, session: Session, force: bool = False, reason: str = "stopped") -> None:
         quit_keys = self._profile(session).quit
-        await session.stop(timeout=self.stop_timeout, force=force, quit_keys=quit_keys)
+        await session.stop(
+            timeout=self.stop_timeout, force=force, quit_keys=quit_keys, reason=reason
+        )
 
     async def delete(self, session_id: str, force: bool = False) -> None:
         """Stop, remove a clean worktree (never its branch), forget the session for good."""
@@ -350,7 +355,7 @@ class CCSessionManager(LoggingConfigurable):
         path = session.worktree_path
         if path and not force:
             await worktree.ensure_clean(path)  # refuse before anything changes
-        await self._stop(session, force=force)
+        await self._stop(session, force=force, reason="deleted")
         if path:
             await worktree.remove(path, force=force)
         watch = self.watches.pop(session.id, None)

@@ -128,6 +128,7 @@ class Session:
         self._input_backlog = bytearray()
         self._exit_waiter: asyncio.Task[None] | None = None
         self._final_state = EXITED  # STOPPED while a stop is under way
+        self._end_reason = "stopped"  # or "deleted": what viewers are told at the exit
         self._exited = asyncio.Event()
 
     # ------------------------------------------------------------------ model
@@ -271,7 +272,12 @@ class Session:
         self._fd = None
         self.last_activity = time.time()
         self.state.set(final_state)
-        self._emit({"type": "exit", "exit_code": self.exit_code})
+        # Viewers word the end by why it came, not by the signal that did it:
+        # a stop's SIGHUP (-1) or a delete's SIGKILL (-9) is no crash.
+        reason = self._end_reason if final_state == STOPPED else "exited"
+        self._emit(
+            {"type": "exit", "exit_code": self.exit_code, "state": final_state, "reason": reason}
+        )
         self._exited.set()
 
     async def stop(
@@ -280,6 +286,7 @@ class Session:
         force: bool = False,
         final_state: str = STOPPED,
         quit_keys: list[str] | None = None,
+        reason: str = "stopped",
     ) -> None:
         """Ask the program to quit (``quit_keys``, typed with short pauses), then
         SIGHUP+SIGTERM to the process group, SIGKILL after ``timeout``.
@@ -290,9 +297,12 @@ class Session:
         if not self.running or self.pty is None:
             if self.state.value not in (EXITED, STOPPED):
                 self.state.set(final_state)
+            if self.pty is not None:  # exited, but a background job may hold on
+                await self._kill_leftovers(self.pty.ptyproc.pid)
             return
         pid = self.pty.ptyproc.pid
         self._final_state = final_state
+        self._end_reason = reason
         deadline = time.monotonic() + timeout
         if not force and quit_keys:
             for keys in quit_keys:
@@ -309,8 +319,27 @@ class Session:
             for member in session_members(pid):
                 self._signal_group(member, signal.SIGKILL)
             await self._reap(final_state, timeout=10)
+        await self._kill_leftovers(pid)
         if self._exit_waiter is not None:
             self._exit_waiter.cancel()
+
+    async def _kill_leftovers(self, sid: int) -> None:
+        """SIGKILL what is left of the terminal session once its leader is gone.
+
+        A shell hangs up its jobs when it gets SIGHUP, but a job it had not
+        registered yet (``sleep 300 &`` typed a moment before) or one that
+        ignores SIGHUP outlives it, reparented to init: no process may
+        outlive its session. Members keep the session id after the leader died,
+        so ``/proc`` still finds them; a few rounds catch one forking meanwhile.
+        """
+        for _ in range(5):
+            left = [p for p in session_members(sid) if p != sid]
+            if not left:
+                return
+            for member in left:
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.kill(member, signal.SIGKILL)
+            await asyncio.sleep(0.05)
 
     @staticmethod
     def _signal_group(pid: int, sig: int) -> None:
@@ -328,6 +357,11 @@ class Session:
         self.state = SessionState(on_change=self._state_changed, initial=STOPPED)
         saved = [h for h in history if isinstance(h, dict)][-(self.state.history.maxlen or 1) + 1 :]
         self.state.history.extendleft(reversed(saved))
+        # Transitions keep counting from the saved ones: waiters compare serials
+        # ("busy since my prompt?"), and an old "busy" must never count as new.
+        serials = [h["serial"] for h in saved if isinstance(h.get("serial"), int)]
+        self.state.serial = max(serials, default=0) + 1
+        self.state.history[-1]["serial"] = self.state.serial
         self.buffer.restore(output_start, output)
 
     def append_notice(self, text: str) -> None:

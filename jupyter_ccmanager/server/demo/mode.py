@@ -10,7 +10,6 @@ CLI runs and shows its real UI; only the model's answers are canned.
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 
 from jupyter_ccmanager.server.demo.api import FakeAnthropic, claude_env, prepare_home
@@ -40,5 +39,6 @@ class DemoMode:
         return {**claude_env(self.api.url, self.home), "CCM_DEMO_MODE": "1"}
 
     def close(self) -> None:
+        """Stop the stand-in; the HOME stays: it holds the demo conversations'
+        transcripts, which a session resumed after a restart reopens."""
         self.api.stop()
-        shutil.rmtree(self.home, ignore_errors=True)

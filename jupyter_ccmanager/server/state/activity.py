@@ -1,6 +1,10 @@
 """Output activity as a state signal: busy while bytes flow, idle after a quiet spell.
 
-This is all the state a plain command has. It costs O(1) per PTY read (a
+This is all the state a plain command has. A program that has printed nothing
+yet is still ``starting``, however long that takes (a shell whose ``.bashrc``
+runs for a minute has no prompt to type at), and its first output stays
+``starting`` until it has settled: so ``wait_for("idle")`` after a start waits
+for the first quiet prompt, not for a clock. It costs O(1) per PTY read (a
 timestamp and, on the first byte after a quiet spell, one timer), so it can
 sit on the hot path.
 """
@@ -25,14 +29,12 @@ class ActivityMonitor:
         session.output_listeners.append(self.on_output)
 
     def on_spawn(self) -> None:
-        """A process that prints nothing is idle after the quiet spell."""
+        """A new process: ``starting`` until it prints (no timer: silence is not a prompt)."""
         self._last_output = time.monotonic()
-        if self._timer is None:
-            self._arm(self.quiet)
 
     def on_output(self, session: Session) -> None:
         self._last_output = time.monotonic()
-        if session.state.value in (STARTING, IDLE):
+        if session.state.value == IDLE:
             session.state.set(BUSY)
         if self._timer is None:
             self._arm(self.quiet)
