@@ -10,11 +10,13 @@ kernels and call the blocking API inside a cell, on ipykernel's running loop.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import psutil
 import pytest
 
 import jupyter_ccmanager as ccm
@@ -22,6 +24,7 @@ from jupyter_ccmanager import api as ccm_api
 from jupyter_ccmanager.client import waiting
 from jupyter_ccmanager.client.transport import Client
 from jupyter_ccmanager.server.demo.api import Bash, FakeAnthropic, Text, claude_env, prepare_home
+from jupyter_ccmanager.server.session import session_members
 
 from .conftest import require_claude
 
@@ -48,6 +51,15 @@ def token(jp_serverapp: Any) -> str:
 @pytest.fixture
 def client(server_url: str, token: str) -> Client:
     return ccm.connect(server_url, token)
+
+
+def running(session_pid: int, name: str) -> bool:
+    """Whether a process called ``name`` runs in the session's terminal session."""
+    for pid in session_members(session_pid):
+        with contextlib.suppress(psutil.Error):
+            if psutil.Process(pid).name() == name:
+                return True
+    return False
 
 
 async def until(predicate: Any, timeout: float = 20, what: str = "condition") -> Any:
@@ -168,7 +180,8 @@ async def test_resize_interrupt_stop_delete(client: Client) -> None:
     await until(lambda: to_thread(lambda: "30 100" in s.output()), what="stty size")
 
     await to_thread(s.send, "sleep 30; echo late-$((40+2))\r")
-    await asyncio.sleep(0.3)
+    # Interrupt the sleep itself, not a shell that has not run the line yet.
+    await until(lambda: to_thread(lambda: running(s.model["pid"], "sleep")), what="sleep")
     await to_thread(s.interrupt)
     await to_thread(s.send, "echo after-$?\r")
     out = await until(

@@ -87,12 +87,19 @@ async def test_exit_detected_while_grandchild_keeps_pty(api: Api) -> None:
     assert done["exit_code"] == 4
 
 
-async def test_delete_running_session_leaves_no_process(api: Api) -> None:
+@pytest.mark.parametrize(
+    "job", ["sleep 300 &", "sleep 300 & disown", "nohup sleep 300 >/dev/null 2>&1 &"]
+)
+async def test_delete_running_session_leaves_no_process(api: Api, job: str) -> None:
+    """A background job the shell does not (or cannot) hang up dies with its session."""
     model = await api.create()
-    await api.send(model["id"], "sleep 300 &\r")
-    await asyncio.sleep(0.3)
-    group = session_members(model["pid"])
-    assert len(group) >= 2
+    await wait_state(api, model["id"], "idle", timeout=60)
+    await api.send(model["id"], f"{job}\r")
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 30
+    while len(group := session_members(model["pid"])) < 2:  # the job runs
+        assert loop.time() < deadline, "the background job never started"
+        await asyncio.sleep(0.05)
     status, _ = await api.call("DELETE", "sessions", model["id"])
     assert status == 204
     assert wait_gone(group) == []

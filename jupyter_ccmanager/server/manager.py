@@ -26,7 +26,7 @@ from jupyter_ccmanager.server import launch, worktree
 from jupyter_ccmanager.server import validation as v
 from jupyter_ccmanager.server.agents.hooks import secret_matches
 from jupyter_ccmanager.server.agents.profiles import AgentProfile, load_profiles
-from jupyter_ccmanager.server.errors import Conflict, Forbidden, NotFound
+from jupyter_ccmanager.server.errors import Conflict, Forbidden, ManagerError, NotFound
 from jupyter_ccmanager.server.prompt import run_prompt
 from jupyter_ccmanager.server.requests import (
     CreateRequest,
@@ -126,6 +126,7 @@ class CCSessionManager(LoggingConfigurable):
         self.root_dir = os.path.realpath(root_dir)
         self.server_url = server_url  # how agents on this machine reach the hook route
         self.profiles: dict[str, AgentProfile] = load_profiles(self.agents)
+        self._warn_if_default_agent_missing()
         self.sessions: dict[str, Session] = {}
         self.started_at = time.time()
         self.event_listeners: list[Callable[[Session, dict[str, Any]], None]] = []
@@ -170,6 +171,19 @@ class CCSessionManager(LoggingConfigurable):
 
     def live_sessions(self) -> list[Session]:
         return [s for s in self.sessions.values() if s.state.value in LIVE_STATES]
+
+    def _warn_if_default_agent_missing(self) -> None:
+        """Say at start, once, what the first create would answer (AGENT_NOT_FOUND):
+        a new user reads the server log before they read an error in a cell."""
+        profile = self.profiles.get(self.default_agent)
+        if profile is None or not profile.argv:
+            return
+        try:
+            profile.resolve_argv()
+        except ManagerError as err:
+            self.log.warning(
+                "ccmanager: the default agent %r cannot start: %s", profile.name, err.message
+            )
 
     def _profile(self, session: Session) -> AgentProfile:
         return self.profiles.get(session.agent) or self.profiles["command"]

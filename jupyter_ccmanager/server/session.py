@@ -121,6 +121,7 @@ class Session:
         self.buffer = ReplayBuffer(buffer_bytes)
         self.viewers: set[Viewer] = set()
         self.output_listeners: list[Callable[[Session], None]] = []
+        self.input_listeners: list[Callable[[Session, bytes], None]] = []
         self._on_event = on_event
         self.state = SessionState(on_change=self._state_changed)
         self.pty: PtyWithClients | None = None
@@ -378,6 +379,8 @@ class Session:
         if len(self._input_backlog) + len(data) > MAX_INPUT_BACKLOG:
             raise Busy("INPUT_BACKLOG", "The process is not reading its input; try again later.")
         self.last_activity = time.time()
+        for listener in self.input_listeners:
+            listener(self, data)
         if self._input_backlog:
             self._input_backlog += data
             return

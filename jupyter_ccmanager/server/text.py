@@ -80,19 +80,21 @@ def reply_lines(
     chrome: Sequence[re.Pattern[str]] = (),
     end: re.Pattern[str] | None = None,
 ) -> list[str]:
-    """The reply part of a turn's lines: after the (last) echo of ``prompt``, up to
-    ``end`` (e.g. the rule over the prompt box), without ``chrome`` lines
-    (spinners, "Baked for 2s") and without the TUI's reply bullet."""
+    """The reply part of a turn's lines: after the first echo of ``prompt``, without
+    ``chrome`` lines (spinners, "Baked for 2s") or the TUI's reply bullet, up to
+    the first ``end`` line (the rule over a prompt box) that follows reply text."""
     lines = list(lines)
     wanted = prompt.strip()
-    if wanted:
-        echoes = [i for i, line in enumerate(lines) if wanted in line]
-        if echoes:
-            lines = lines[echoes[-1] + 1 :]
+    echo = next((i for i, line in enumerate(lines) if wanted and wanted in line), None)
+    if echo is not None:
+        lines = lines[echo + 1 :]
     kept: list[str] = []
     for line in lines:
         if end is not None and end.match(line):
-            break
+            if any(k.strip() for k in kept):
+                break
+            kept = []  # the box the prompt was typed in, not the reply
+            continue
         if any(pattern.search(line) for pattern in chrome):
             continue
         kept.append(line[2:] if line.startswith(("● ", "⏺ ")) else line)
