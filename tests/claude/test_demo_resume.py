@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
-from ..conftest import require_claude
-from ..servers import ServerProcess
+from tests.helpers.launcher import JupyterServer
+from tests.helpers.require import require_claude
 
 pytestmark = pytest.mark.claude
 
@@ -25,7 +25,7 @@ SPINNER = "…"  # Claude's spinner line ("✢ Flummoxing… (running stop hook)
 PROMPT_MARK = "\u276f"  # the prompt box's arrow
 
 
-def wait_model(server: ServerProcess, sid: str, *states: str, timeout: float = 90) -> Any:
+def wait_model(server: JupyterServer, sid: str, *states: str, timeout: float = 90) -> Any:
     deadline = time.monotonic() + timeout
     while True:
         model = server.api("GET", f"sessions/{sid}").json()
@@ -35,7 +35,7 @@ def wait_model(server: ServerProcess, sid: str, *states: str, timeout: float = 9
         time.sleep(0.1)
 
 
-def prompt(server: ServerProcess, sid: str, text: str) -> str:
+def prompt(server: JupyterServer, sid: str, text: str) -> str:
     resp = server.api("POST", f"sessions/{sid}/prompt", {"text": text, "timeout": 120}, timeout=150)
     assert resp.status_code == 200, resp.text
     assert resp.json()["state"] == "idle", resp.json()
@@ -50,11 +50,11 @@ def assert_clean(reply: str, said: str) -> None:
 def test_first_prompt_after_restart_and_resume_keeps_spaces_and_memory(tmp_path: Path) -> None:
     require_claude()
     args = ("--CCManagerApp.demo_mode=on", f"--CCManagerApp.db_path={tmp_path / 'ccm.sqlite'}")
-    with ServerProcess(tmp_path, *args) as server:
+    with JupyterServer(tmp_path, *args) as server:
         sid = server.create(agent="claude", name="memo")["id"]
         wait_model(server, sid, "idle")
         assert_clean(prompt(server, sid, "hello there"), "hello there")
-    with ServerProcess(tmp_path, *args) as server:
+    with JupyterServer(tmp_path, *args) as server:
         assert wait_model(server, sid, "stopped")["name"] == "memo"
         resp = server.api("POST", f"sessions/{sid}/resume", {})
         assert resp.status_code == 200, resp.text

@@ -20,12 +20,12 @@ from pathlib import Path
 from typing import Any
 
 import nbformat
-import pytest
 
-from ..conftest import REPO
-from ..servers import ServerProcess
-from ..test_binder import run
-from ..test_notebooks import WIDGET_MIME, outputs_text
+from tests.helpers.launcher import JupyterServer
+from tests.helpers.notebooks import outputs_text
+from tests.helpers.paths import REPO
+from tests.kernel.test_binder import run
+from tests.kernel.test_notebooks import WIDGET_MIME
 
 README = REPO / "README.md"
 SLOW_BASHRC = "sleep 5\nPS1='$ '\n"
@@ -52,9 +52,7 @@ def pip_cache() -> str:
     )
 
 
-def test_fresh_venv_pip_install_then_readme_cells(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_fresh_venv_pip_install_then_readme_cells(tmp_path: Path) -> None:
     clean = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     clean["PIP_CACHE_DIR"] = pip_cache()
     venv = tmp_path / "venv"
@@ -79,14 +77,13 @@ def test_fresh_venv_pip_install_then_readme_cells(
     specs = run([jupyter, "kernelspec", "list"], cwd=tmp_path, env=env).stdout
     assert "python3" in specs and str(venv) in specs, "the venv's own Python kernel"
 
-    python = str(bin_dir / "python")
-    with monkeypatch.context() as patch:
-        patch.chdir(tmp_path)
-        patch.setattr(sys, "executable", python)  # what ServerProcess runs
-        home = tmp_path / "server" / "home"
-        home.mkdir(parents=True)
-        (home / ".bashrc").write_text(SLOW_BASHRC)
-        server = ServerProcess(tmp_path / "server", env=env).start()
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / ".bashrc").write_text(SLOW_BASHRC)
+    server = JupyterServer(
+        tmp_path / "server", env={**env, "HOME": str(home)}, python=str(bin_dir / "python"),
+        cwd=tmp_path,
+    ).start()  # fmt: skip
     assert (server.home / ".bashrc").read_text() == SLOW_BASHRC
     try:
         nb = execute_readme(server, bin_dir, tmp_path, env)
@@ -107,7 +104,7 @@ def test_fresh_venv_pip_install_then_readme_cells(
 
 
 def execute_readme(
-    server: ServerProcess, bin_dir: Path, tmp_path: Path, env: dict[str, Any]
+    server: JupyterServer, bin_dir: Path, tmp_path: Path, env: dict[str, Any]
 ) -> nbformat.NotebookNode:
     """The README cells as a notebook, run by the venv's own nbconvert and kernel."""
     nb = nbformat.v4.new_notebook()

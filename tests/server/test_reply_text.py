@@ -15,9 +15,8 @@ from typing import Any
 import pytest
 
 from jupyter_ccmanager.server.text import render_lines, reply_lines
-
-from ..conftest import Api
-from ..test_rest import wait_state
+from tests.helpers.api import Api
+from tests.helpers.waiting import wait_state
 
 #: Reads a line, then answers it like a TUI: words placed by cursor moves, a
 #: spinner line, a finished line, the rule over the prompt box and the box.

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..conftest import Api
-from ..test_rest import wait_output, wait_state
+from tests.helpers.api import Api
+from tests.helpers.waiting import wait_output, wait_state
 
 SLOW_BASHRC = "sleep 3\nPS1='ready$ '\n"
 

@@ -9,14 +9,11 @@ from typing import Any
 
 import pytest
 
-from .browser import (  # noqa: F401 (fixtures)
-    LabServer,
-    chromium,
-    jp_asyncio_loop,
-    jp_server_cleanup,
-    wait_until,
-)
-from .conftest import ARTIFACTS, require_chromium
+from tests.helpers.browser import chromium, lab_server, pump_until
+from tests.helpers.launcher import JupyterServer
+from tests.helpers.paths import ARTIFACTS
+from tests.helpers.require import require_chromium
+from tests.helpers.waiting import until
 
 pytestmark = pytest.mark.browser
 
@@ -24,9 +21,9 @@ SHOTS = ARTIFACTS / "lab-panel"
 
 
 @pytest.fixture
-def lab(tmp_path: Path) -> Iterator[LabServer]:
+def lab(tmp_path: Path) -> Iterator[JupyterServer]:
     require_chromium()
-    with LabServer(tmp_path) as server:
+    with lab_server(tmp_path) as server:
         yield server
 
 
@@ -48,21 +45,12 @@ class TerminadoFrames:
             self.stdout += rest[0]
 
 
-def pump_until(page: Any, predicate: Any, what: str, timeout: float = 30) -> None:
-    """Wait while letting playwright deliver events (a plain sleep would hold them)."""
-    for _ in range(int(timeout * 10)):
-        if predicate():
-            return
-        page.wait_for_timeout(100)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-def test_running_panel_opens_session_with_its_output(lab: LabServer) -> None:
+def test_running_panel_opens_session_with_its_output(lab: JupyterServer) -> None:
     resp = lab.api("POST", "sessions", {"name": "lab-demo"})
     assert resp.status_code == 201, resp.text
     model = resp.json()
     lab.api("POST", f"sessions/{model['id']}/input", {"data": "echo earlier-$((20+1))\r"})
-    wait_until(
+    until(
         lambda: b"earlier-21" in lab.api("GET", f"sessions/{model['id']}/output").content,
         what="output before Lab opens",
     )
@@ -71,7 +59,7 @@ def test_running_panel_opens_session_with_its_output(lab: LabServer) -> None:
         page = browser.new_page(viewport={"width": 1300, "height": 900})
         page.set_default_timeout(60_000)
         frames = TerminadoFrames(page, model["terminal_name"])
-        page.goto(lab.url("lab"))
+        page.goto(lab.url_for("lab", token=True))
         page.locator('.jp-SideBar [data-id="jp-running-sessions"]').click()
         item = page.locator(".jp-RunningSessions-item", has_text=model["terminal_name"])
         item.wait_for()
@@ -98,7 +86,7 @@ def test_running_panel_opens_session_with_its_output(lab: LabServer) -> None:
         confirm = page.locator(".jp-Dialog .jp-mod-accept")
         if confirm.count():
             confirm.click()
-        wait_until(
+        until(
             lambda: lab.api("GET", f"sessions/{model['id']}").json()["state"] == "stopped",
             what="stopped after Shut Down",
         )

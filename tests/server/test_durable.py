@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
+import contextlib
 import os
 import signal
 import sqlite3
@@ -13,107 +13,90 @@ from typing import Any
 import pytest
 
 from jupyter_ccmanager.server.session import session_members
-
-from .conftest import Api
-from .servers import ServerProcess
-from .test_process import STUBBORN, wait_gone
-from .test_rest import wait_output, wait_state
-
-
-def wait_until(check: Any, timeout: float = 30) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = check()
-        if result:
-            return result
-        time.sleep(0.1)
-    raise TimeoutError("condition not met")
-
-
-def output_of(server: ServerProcess, sid: str) -> bytes:
-    resp = server.api("GET", f"sessions/{sid}/output")
-    assert resp.status_code == 200
-    return resp.content
+from tests.helpers.api import Api
+from tests.helpers.commands import STUBBORN, git, make_repo
+from tests.helpers.launcher import JupyterServer
+from tests.helpers.waiting import auntil, until, wait_gone, wait_output, wait_state
+from tests.helpers.ws import open_viewer
 
 
 def test_kill9_restart_restores_stopped_sessions_with_output(tmp_path: Path) -> None:
-    server = ServerProcess(tmp_path).start()
+    server = JupyterServer(tmp_path).start()
     try:
         a = server.create(name="alpha", key="task-a")
         b = server.create(command=["sh", "-c", "echo from-b-$((3+4)); exec cat"])
         server.api("POST", f"sessions/{a['id']}/input", {"data": "echo marker-$((40+2))\r"})
-        wait_until(lambda: b"marker-42" in output_of(server, a["id"]))
-        wait_until(lambda: b"from-b-7" in output_of(server, b["id"]))
-        time.sleep(3)  # the acceptance bar: output printed 3 s before the kill survives
+        until(lambda: b"marker-42" in server.output(a["id"]))
+        until(lambda: b"from-b-7" in server.output(b["id"]))
+        # The acceptance bar itself (not a wait for something): output printed 3 s
+        # before a kill -9 survives it.
+        time.sleep(3)
         pids = [m for s in (a, b) for m in session_members(s["pid"])]
     finally:
         server.stop(signal.SIGKILL)
     wait_gone(pids)
-    with ServerProcess(tmp_path) as again:
+    with JupyterServer(tmp_path) as again:
         models = {m["id"]: m for m in again.api("GET", "sessions").json()}
         assert set(models) == {a["id"], b["id"]}
         assert models[a["id"]]["name"] == "alpha" and models[a["id"]]["key"] == "task-a"
         assert all(m["state"] == "stopped" and m["pid"] is None for m in models.values())
-        assert b"marker-42" in output_of(again, a["id"])
-        assert b"from-b-7" in output_of(again, b["id"])
+        assert b"marker-42" in again.output(a["id"])
+        assert b"from-b-7" in again.output(b["id"])
         # resume brings the shell back, appending below a visible separator
         resp = again.api("POST", f"sessions/{a['id']}/resume", {})
         assert resp.status_code == 200, resp.text
         assert resp.json()["state"] in ("starting", "busy", "idle") and resp.json()["pid"]
         again.api("POST", f"sessions/{a['id']}/input", {"data": "echo back-$((1+1))\r"})
-        wait_until(lambda: b"back-2" in output_of(again, a["id"]))
-        data = output_of(again, a["id"])
+        until(lambda: b"back-2" in again.output(a["id"]))
+        data = again.output(a["id"])
         assert data.index(b"marker-42") < data.index(b"resumed") < data.index(b"back-2")
         # DELETE forgets for good, also across a restart
         assert again.api("DELETE", f"sessions/{b['id']}").status_code == 204
-    with ServerProcess(tmp_path) as third:
+    with JupyterServer(tmp_path) as third:
         assert [m["id"] for m in third.api("GET", "sessions").json()] == [a["id"]]
 
 
 def test_sigterm_saves_and_stops_everything(tmp_path: Path) -> None:
-    server = ServerProcess(tmp_path, "--CCSessionManager.stop_timeout=1").start()
+    server = JupyterServer(tmp_path, "--CCSessionManager.stop_timeout=1").start()
     try:
         models = [server.create(), server.create(command=["sh", "-c", STUBBORN])]
-        wait_until(lambda: b"ready" in output_of(server, models[1]["id"]))
+        until(lambda: b"ready" in server.output(models[1]["id"]))
         pids = [m for s in models for m in session_members(s["pid"])]
     finally:
         server.stop(signal.SIGTERM)
     assert wait_gone(pids) == [], "no session process outlives the server"
-    with ServerProcess(tmp_path) as again:
+    with JupyterServer(tmp_path) as again:
         states = {m["id"]: m["state"] for m in again.api("GET", "sessions").json()}
         assert states == {m["id"]: "stopped" for m in models}
 
 
-def git(*args: str, cwd: Path) -> str:
-    import subprocess
+def stored(db: Path) -> set[str]:
+    """The ids of the sessions in a store, read through a connection of our own."""
+    if not db.exists():
+        return set()
+    with contextlib.closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as conn:
+        try:
+            return {row[0] for row in conn.execute("SELECT id FROM sessions")}
+        except sqlite3.OperationalError:  # not created yet
+            return set()
 
-    return subprocess.run(
-        ["git", *args], cwd=cwd, check=True, capture_output=True, text=True,
-        env={**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t",
-             "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@t"},
-    ).stdout  # fmt: skip
 
-
-def make_repo(path: Path) -> Path:
-    path.mkdir(parents=True, exist_ok=True)
-    git("init", "-q", "-b", "main", cwd=path)
-    (path / "README").write_text("hello\n")
-    git("add", "README", cwd=path)
-    git("commit", "-q", "-m", "init", cwd=path)
-    return path
+def stored_output(db: Path) -> dict[str, bytes]:
+    with contextlib.closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as conn:
+        return dict(conn.execute("SELECT id, data FROM output").fetchall())
 
 
 @pytest.mark.parametrize("damage", ["random", "truncated", "wrong-schema"])
 def test_corrupt_store_is_moved_aside_and_worktrees_rebuilt(tmp_path: Path, damage: str) -> None:
-    server = ServerProcess(tmp_path).start()
+    server = JupyterServer(tmp_path).start()
     repo = make_repo(server.root / "repo")
+    db = tmp_path / "data" / "ccmanager" / "sessions.sqlite"
     try:
         wt = server.create(name="wt1", cwd="repo", worktree=True)
         plain = server.create()
-        time.sleep(1.5)
+        until(lambda: stored(db) >= {wt["id"], plain["id"]}, what="both sessions in the store")
     finally:
         server.stop()
-    db = Path(tmp_path / "data" / "ccmanager" / "sessions.sqlite")
     assert db.exists()
     if damage == "random":
         db.write_bytes(os.urandom(64 * 1024))
@@ -123,7 +106,7 @@ def test_corrupt_store_is_moved_aside_and_worktrees_rebuilt(tmp_path: Path, dama
         db.unlink()
         with sqlite3.connect(db) as conn:
             conn.execute("CREATE TABLE something_else (x)")
-    with ServerProcess(tmp_path) as again:
+    with JupyterServer(tmp_path) as again:
         models = {m["name"]: m for m in again.api("GET", "sessions").json()}
         assert "wt1" in models, "the worktree session is rebuilt from its worktree"
         assert models["wt1"]["id"] == wt["id"] and models["wt1"]["state"] == "stopped"
@@ -199,8 +182,6 @@ class TestCulling:
         return {"cull_idle_timeout": 1.0}
 
     async def test_idle_unwatched_sessions_are_stopped(self, api: Api, jp_ws_fetch: Any) -> None:
-        from .wsutil import open_viewer
-
         # (a program that printed nothing yet is starting, not idle: these say hello)
         lonely = await api.create(command=["sh", "-c", "echo hello; exec cat"])
         watched = await api.create(command=["sh", "-c", "echo hello; exec cat"])
@@ -223,9 +204,13 @@ async def test_store_keeps_up_with_many_streaming_sessions(api: Api, manager: An
     ]
     for n, m in enumerate(models):
         await wait_output(api, m["id"], f"s{n}-3000\r\n".encode())
-    await asyncio.sleep(2.5)
     store = manager.persistence.store
+
+    def caught_up() -> bool:
+        rows = stored_output(Path(store.path))
+        return all(
+            rows.get(m["id"], b"").endswith(f"s{n}-3000\r\n".encode()) for n, m in enumerate(models)
+        )
+
+    await auntil(caught_up, what="the store to hold every session's last line")
     assert store.errors == 0 and store.last_write
-    rows = dict(store.db.execute("SELECT id, data FROM output").fetchall())
-    for n, m in enumerate(models):
-        assert rows[m["id"]].endswith(f"s{n}-3000\r\n".encode())

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
 from jupyter_ccmanager.server.agents.profiles import builtin_profiles
 from jupyter_ccmanager.server.state.detector import compile_rules, match_screen, rule_region
-
-SCREENS = Path(__file__).parent / "screens"
+from tests.helpers.paths import SCREENS
 
 EXPECTED = {
     "idle.txt": ("idle", None),

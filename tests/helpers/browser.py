@@ -1,10 +1,11 @@
-"""Helpers for the browser tests: a real JupyterLab subprocess and Chromium pages on it.
+"""Helpers for the browser tests: JupyterLab subprocesses and Chromium pages on them.
 
-:class:`LabServer` starts ``python -m jupyterlab`` the way a user would (the
-extension is enabled by the auto-enable file ``pip install`` ships), under a
-non-root ``base_url`` with a token and private Jupyter config/data/runtime
-dirs. The venv's ``share/jupyter`` stays on the data path, so JupyterLab, its
-widget manager and anywidget's lab extensions are found as in a real install.
+:func:`lab_server` starts ``python -m jupyterlab`` through the suite's one
+launcher (:mod:`tests.helpers.launcher`) the way a user would (the extension
+is enabled by the auto-enable file ``pip install`` ships), under a non-root
+``base_url``. The venv's ``share/jupyter`` stays on the data path, so
+JupyterLab, its widget manager and anywidget's lab extensions are found as in
+a real install. :func:`chromium` is the system Chromium under playwright.
 
 :class:`LabPage` wraps a playwright page showing one notebook: run a cell,
 find the terminal widgets in it, type into one, read its screen.
@@ -14,23 +15,17 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
-import secrets
 import shutil
-import signal
-import subprocess
-import sys
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
 import requests
 
-from .servers import free_port
+from tests.helpers.launcher import LAB_BASE_URL, JupyterServer
+from tests.helpers.paths import CHROMIUM
+from tests.helpers.waiting import until
 
-CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -40,7 +35,7 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-dev-shm-usage",
 ]
-BASE_URL = "/user/x/"
+BASE_URL = LAB_BASE_URL
 
 
 def write_notebook(path: Path, cells: list[str]) -> Path:
@@ -68,140 +63,31 @@ def write_notebook(path: Path, cells: list[str]) -> Path:
     return path
 
 
-class LabServer:
-    """``with LabServer(tmp) as lab: lab.url("lab")``; stops the server (and its kernels)."""
-
-    def __init__(self, tmp: Path, *args: str, env: dict[str, str] | None = None) -> None:
-        self.tmp = tmp
-        self.root = tmp / "root"
-        self.root.mkdir(parents=True, exist_ok=True)
-        self.port = free_port()
-        self.token = secrets.token_hex(16)
-        self.args = args
-        self.env = env or {}
-        self.proc: subprocess.Popen[bytes] | None = None
-        self.log_path = tmp / "jupyterlab.log"
-
-    def url(self, path: str = "", token: bool = True) -> str:
-        url = f"http://127.0.0.1:{self.port}{BASE_URL}{path}"
-        if token:
-            url += ("&" if "?" in url else "?") + f"token={self.token}"
-        return url
-
-    @property
-    def headers(self) -> dict[str, str]:
-        return {"Authorization": f"token {self.token}"}
-
-    def api(self, method: str, path: str, body: Any = None, **kw: Any) -> requests.Response:
-        """A REST call to the extension (``path`` below ``ccmanager/api/``)."""
-        return requests.request(
-            method,
-            self.url("ccmanager/api/" + path, token=False),
-            json=body,
-            headers=self.headers,
-            timeout=kw.pop("timeout", 30),
-            **kw,
-        )
-
-    def sessions(self) -> list[dict[str, Any]]:
-        resp = self.api("GET", "sessions")
-        resp.raise_for_status()
-        return resp.json()
-
-    def session(self, name: str) -> dict[str, Any]:
-        for model in self.sessions():
-            if model["name"] == name:
-                return model
-        raise LookupError(f"no session named {name!r}")
-
-    def _write_settings(self, config_dir: Path) -> None:
-        """Lab user settings: no news poll (it shows a toast on first start)."""
-        settings = config_dir / "lab" / "user-settings" / "@jupyterlab" / "apputils-extension"
-        settings.mkdir(parents=True, exist_ok=True)
-        (settings / "notification.jupyterlab-settings").write_text(
-            json.dumps({"fetchNews": "false", "checkForUpdates": False})
-        )
-
-    def start(self) -> LabServer:
-        config_dir = self.tmp / "config"
-        self._write_settings(config_dir)
-        # A private HOME: shells started in sessions read this .bashrc, not the
-        # user's (which may be slow: pyenv init, locks...), and show a known prompt.
-        home = self.tmp / "home"
-        home.mkdir(exist_ok=True)
-        (home / ".bashrc").write_text("PS1='ccm-test:\\W\\$ '\n")
-        venv_bin = str(Path(sys.executable).parent)
-        env = {
-            **os.environ,
-            # Private dirs; the venv's share/jupyter (lab, labextensions, kernels)
-            # and etc/jupyter (the auto-enable file) stay on the search paths.
-            "JUPYTER_CONFIG_DIR": str(config_dir),
-            "JUPYTER_DATA_DIR": str(self.tmp / "data"),
-            "JUPYTER_RUNTIME_DIR": str(self.tmp / "runtime"),
-            "HOME": str(home),
-            "PATH": f"{venv_bin}{os.pathsep}{os.environ.get('PATH', '')}",
-            **self.env,
-        }
-        for name in ("JUPYTER_CCMANAGER_URL", "JUPYTER_CCMANAGER_TOKEN", "JPY_PARENT_PID"):
-            env.pop(name, None)  # the server exports its own to its kernels
-        argv = [
-            sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root",
-            "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={self.port}",
-            "--ServerApp.port_retries=0", f"--ServerApp.base_url={BASE_URL}",
-            f"--IdentityProvider.token={self.token}", f"--ServerApp.root_dir={self.root}",
-            "--CCSessionManager.default_agent=shell", "--CCSessionManager.stop_timeout=2",
-            f"--CCManagerApp.db_path={self.tmp / 'ccm.sqlite'}", *self.args,
-        ]  # fmt: skip
-        self.log = open(self.log_path, "wb")  # noqa: SIM115 (closed in stop)
-        self.proc = subprocess.Popen(
-            argv, env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True
-        )
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"jupyterlab exited: {self.log_path.read_text()[-3000:]}")
-            try:
-                if requests.get(self.url("api/status", False), headers=self.headers, timeout=2).ok:
-                    return self
-            except requests.RequestException:
-                pass
-            time.sleep(0.2)
-        self.stop()
-        raise RuntimeError(f"jupyterlab did not start: {self.log_path.read_text()[-3000:]}")
-
-    def stop(self, timeout: float = 30) -> None:
-        proc, self.proc = self.proc, None
-        if proc is None:
-            return
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)  # stops kernels and PTY sessions too
-            try:
-                proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                # Its own process group (start_new_session): kernels go with it.
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
-        self.log.close()
-
-    def __enter__(self) -> LabServer:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+def lab_server(tmp: Path, *args: str, **kw: Any) -> JupyterServer:
+    """JupyterLab as the browser tests run it: under ``/user/x/`` (as under JupyterHub),
+    sessions stopped quickly, the store in ``tmp``."""
+    return JupyterServer(
+        tmp, "--CCSessionManager.stop_timeout=2", f"--CCManagerApp.db_path={tmp / 'ccm.sqlite'}",
+        *args, app="lab", base_url=LAB_BASE_URL, **kw,
+    )  # fmt: skip
 
 
-def wait_until(
-    predicate: Callable[[], Any], timeout: float = 30, interval: float = 0.1, what: str = ""
-) -> Any:
-    """Poll ``predicate`` until it returns something truthy; return that."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what or predicate}")
-        time.sleep(interval)
+def settle(page: Any, frames: int = 2) -> None:
+    """Wait until the page has drawn ``frames`` more frames (what a key did is on screen)."""
+    page.evaluate(
+        """(n) => new Promise((done) => {
+          const step = () => (n-- > 0 ? requestAnimationFrame(step) : done());
+          step();
+        })""",
+        frames,
+    )
+
+
+def pump_until(page: Any, predicate: Callable[[], Any], what: str, timeout: float = 30) -> Any:
+    """:func:`until` that lets playwright deliver events meanwhile (a sleep would hold them)."""
+    return until(
+        predicate, timeout, what, interval=0.1, pause=lambda s: page.wait_for_timeout(s * 1000)
+    )
 
 
 # JS run in the page, on the terminal view in notebook cell `i`. A view's root
@@ -273,19 +159,19 @@ class LabPage:
         (locator or self.page).screenshot(path=str(path))
         return path
 
-    def open_notebook(self, lab: LabServer, name: str, timeout: float = 90) -> None:
+    def open_notebook(self, lab: JupyterServer, name: str, timeout: float = 90) -> None:
         """Open ``name`` in JupyterLab and wait until its kernel is connected and idle."""
-        self.page.goto(lab.url(f"lab/tree/{name}"))
+        self.page.goto(lab.url_for(f"lab/tree/{name}", token=True))
         self.page.wait_for_selector(".jp-Notebook .jp-Cell .cm-content", timeout=timeout * 1000)
 
         def kernel_ready() -> bool:
-            sessions = requests.get(lab.url("api/sessions", False), headers=lab.headers).json()
+            sessions = requests.get(lab.url_for("api/sessions"), headers=lab.headers).json()
             kernels = [s["kernel"] for s in sessions if s.get("path", "").endswith(name)]
             return any(
                 k.get("connections", 0) >= 1 and k["execution_state"] == "idle" for k in kernels
             )
 
-        wait_until(kernel_ready, timeout=timeout, what=f"a connected idle kernel for {name}")
+        until(kernel_ready, timeout=timeout, what=f"a connected idle kernel for {name}")
         self.page.wait_for_selector(
             ".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=timeout * 1000
         )
@@ -341,32 +227,18 @@ class LabPage:
     def wait_text(self, cell: int, needle: str, timeout: float = 30, whole: bool = False) -> str:
         """Wait until the view's screen (or whole buffer) shows ``needle``; return the text."""
         read = self.buffer if whole else self.screen
-        return wait_until(
+        return until(
             lambda: (text := read(cell)) and needle in text and text,
             timeout=timeout,
             what=f"{needle!r} in the terminal of cell {cell}",
         )
 
     def wait_badge(self, cell: int, state: str, timeout: float = 60) -> dict[str, str]:
-        return wait_until(
+        return until(
             lambda: (b := self.badge(cell)).get("state") == state and b,
             timeout=timeout,
             what=f"badge {state!r} in cell {cell}",
         )
-
-
-# Playwright's sync API keeps an event loop running in the test's thread while a
-# browser is open, so pytest-jupyter's per-test loop fixtures (autouse) would grab
-# and close it. Browser test modules import these two to switch them off; they use
-# no in-process server.
-@pytest.fixture
-def jp_asyncio_loop() -> None:
-    return None
-
-
-@pytest.fixture
-def jp_server_cleanup() -> None:
-    return None
 
 
 @contextlib.contextmanager
@@ -383,7 +255,7 @@ def chromium() -> Iterator[Any]:
 
 
 @contextlib.contextmanager
-def notebook_page(lab: LabServer, notebook: str, shots: Path, width: int) -> Iterator[LabPage]:
+def notebook_page(lab: JupyterServer, notebook: str, shots: Path, width: int) -> Iterator[LabPage]:
     """A page with ``notebook`` open and its kernel idle; the console log lands in ``shots``."""
     shutil.rmtree(shots, ignore_errors=True)  # no stale screenshots from an older run
     shots.mkdir(parents=True)

@@ -10,9 +10,9 @@ from typing import Any
 import psutil
 from tornado.httpclient import HTTPClientError
 
-from .conftest import Api
-from .test_rest import wait_output, wait_state
-from .wsutil import open_viewer
+from tests.helpers.api import Api
+from tests.helpers.waiting import auntil, wait_output, wait_state
+from tests.helpers.ws import open_viewer
 
 
 async def lab_terminals(jp_fetch: Any) -> list[str]:
@@ -33,6 +33,12 @@ async def read_stdout(ws: Any, needle: str, timeout: float = 20) -> str:
     return text
 
 
+async def model_where(api: Api, sid: str, check: Any) -> dict[str, Any] | None:
+    """The session's model if ``check(model)`` holds."""
+    model = await api.get(sid)
+    return model if check(model) else None
+
+
 async def test_session_is_a_lab_terminal(api: Api, jp_fetch: Any, jp_ws_fetch: Any) -> None:
     model = await api.create(name="my.task-1")
     sid = model["id"]
@@ -51,13 +57,14 @@ async def test_session_is_a_lab_terminal(api: Api, jp_fetch: Any, jp_ws_fetch: A
     await read_stdout(lab, "from-lab-5")
     await viewer.until_output(b"from-lab-5")  # typing in Lab shows in every viewer
     lab.write_message(json.dumps(["set_size", 33, 99, 0, 0]))
-    for _ in range(50):
-        if (await api.get(sid))["cols"] == 99:
-            break
-        await asyncio.sleep(0.05)
-    assert ((await api.get(sid))["rows"], (await api.get(sid))["cols"]) == (33, 99)
+    resized = await auntil(
+        lambda: model_where(api, sid, lambda m: m["cols"] == 99), what="Lab's size"
+    )
+    assert (resized["rows"], resized["cols"]) == (33, 99)
+    assert resized["clients"] == 2, "the Lab terminal and our viewer"
     lab.close()
-    await asyncio.sleep(0.2)
+    # once the server has seen the Lab terminal go, the session must still be there, running
+    await auntil(lambda: model_where(api, sid, lambda m: m["clients"] == 1), what="Lab closed")
     assert sid in [m["id"] for m in (await api.call("GET", "sessions"))[1]]
     assert (await api.get(sid))["state"] in ("idle", "busy"), "closing the tab leaves it running"
     viewer.close()

@@ -16,19 +16,19 @@ from collections.abc import Iterator
 import pytest
 
 from jupyter_ccmanager.server.demo.api import Bash, FakeAnthropic, Text, claude_env, prepare_home
-
-from .browser import (  # noqa: F401 (fixtures)
+from tests.helpers.browser import (
     BASE_URL,
     JS_WATCH_TITLE,
     LabPage,
-    LabServer,
-    jp_asyncio_loop,
-    jp_server_cleanup,
+    lab_server,
     notebook_page,
-    wait_until,
+    settle,
     write_notebook,
 )
-from .conftest import ARTIFACTS, require_chromium, require_claude
+from tests.helpers.launcher import ROOT_PROMPT, JupyterServer
+from tests.helpers.paths import ARTIFACTS
+from tests.helpers.require import require_chromium, require_claude
+from tests.helpers.waiting import until
 
 pytestmark = pytest.mark.browser
 
@@ -44,7 +44,7 @@ CELLS = {
     ),
     FLOOD: 'f = ccm.start(agent="shell", name="flood")\nf',
 }
-PROMPT = "ccm-test:root"  # PS1 of the shells (tests/browser.py writes the .bashrc)
+PROMPT = ROOT_PROMPT
 FLOOD_BYTES = 50_000_000
 # The PTY outruns xterm.js here (~12 vs ~8 MB/s), so with the default 8 MiB
 # replay buffer the view falls out of it and skips the middle of the flood, which
@@ -60,10 +60,12 @@ def fake_api() -> Iterator[FakeAnthropic]:
 
 
 @pytest.fixture(scope="module")
-def lab(tmp_path_factory: pytest.TempPathFactory, fake_api: FakeAnthropic) -> Iterator[LabServer]:
+def lab(
+    tmp_path_factory: pytest.TempPathFactory, fake_api: FakeAnthropic
+) -> Iterator[JupyterServer]:
     require_chromium()
     tmp = tmp_path_factory.mktemp("lab")
-    server = LabServer(tmp, f"--CCSessionManager.replay_buffer_bytes={REPLAY_BUFFER}")
+    server = lab_server(tmp, f"--CCSessionManager.replay_buffer_bytes={REPLAY_BUFFER}")
     claude_home = tmp / "claude-home"
     prepare_home(claude_home, [server.root])
     (server.root / "claude_env.json").write_text(json.dumps(claude_env(fake_api.url, claude_home)))
@@ -73,7 +75,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory, fake_api: FakeAnthropic) -> It
 
 
 @pytest.fixture(scope="module")
-def nb(lab: LabServer) -> Iterator[LabPage]:
+def nb(lab: JupyterServer) -> Iterator[LabPage]:
     with notebook_page(lab, "demo.ipynb", SHOTS, width=1400) as view:
         yield view
 
@@ -88,7 +90,7 @@ def _final_screenshot(request: pytest.FixtureRequest) -> Iterator[None]:
             request.getfixturevalue("nb").screenshot(f"end-{request.node.name}")
 
 
-def test_notebook_terminal_end_to_end(nb: LabPage, lab: LabServer) -> None:
+def test_notebook_terminal_end_to_end(nb: LabPage, lab: JupyterServer) -> None:
     config = nb.page.evaluate(
         "() => JSON.parse(document.getElementById('jupyter-config-data').textContent)"
     )
@@ -106,8 +108,8 @@ def test_notebook_terminal_end_to_end(nb: LabPage, lab: LabServer) -> None:
     session = lab.session("web")
     # The view talks to the server's socket under the base_url (not the kernel relay).
     socket = f"ws://127.0.0.1:{lab.port}{BASE_URL}ccmanager/api/sessions/{session['id']}/ws"
-    wait_until(lambda: any(url.startswith(socket) for url in nb.sockets), what="session socket")
-    wait_until(lambda: term.locator(".ccm-conn").get_attribute("data-status") == "connected")
+    until(lambda: any(url.startswith(socket) for url in nb.sockets), what="session socket")
+    until(lambda: term.locator(".ccm-conn").get_attribute("data-status") == "connected")
 
     nb.focus_terminal(SHELL)
     nb.page.keyboard.type("echo typed-$((3*4))")
@@ -122,7 +124,7 @@ def test_notebook_terminal_end_to_end(nb: LabPage, lab: LabServer) -> None:
     assert not [line for line in nb.console if line.startswith("pageerror")], nb.console
 
 
-def test_second_view_replays_earlier_output(nb: LabPage, lab: LabServer) -> None:
+def test_second_view_replays_earlier_output(nb: LabPage, lab: JupyterServer) -> None:
     session = lab.session("web")
     assert lab.api("POST", f"sessions/{session['id']}/input", {"data": "echo api-$((5+2))\r"}).ok
     nb.wait_text(SHELL, "api-7")
@@ -149,13 +151,14 @@ def test_ctrl_b_in_terminal_does_not_toggle_sidebar(nb: LabPage) -> None:
     assert sidebar.is_visible(), "a fresh workspace shows the file browser"
 
     nb.focus_terminal(SHELL)
-    nb.page.keyboard.type("read -rsn1 k; ")
+    # bash says when it has left the prompt's line editor (which would take Ctrl+B itself)
+    nb.page.keyboard.type("echo reading-$((6+1)); read -rsn1 k; ")
     nb.page.keyboard.type("""echo "key=$(printf %s "$k" | od -An -tx1 | tr -d ' ')\"""")
     nb.page.keyboard.press("Enter")
-    time.sleep(0.5)  # let bash reach `read`
+    nb.wait_text(SHELL, "reading-7")
     nb.page.keyboard.press("Control+b")
     nb.wait_text(SHELL, "key=02")  # Ctrl+B is byte 0x02 in the PTY
-    time.sleep(0.3)
+    settle(nb.page)  # whatever the key did in the page is drawn by now
     assert sidebar.is_visible(), "Ctrl+B in the terminal must not toggle the sidebar"
     nb.screenshot("03-ctrl-b-in-terminal")
 
@@ -168,7 +171,7 @@ def test_ctrl_b_in_terminal_does_not_toggle_sidebar(nb: LabPage) -> None:
 
 
 def test_claude_badge_waiting_and_back(
-    nb: LabPage, lab: LabServer, fake_api: FakeAnthropic
+    nb: LabPage, lab: JupyterServer, fake_api: FakeAnthropic
 ) -> None:
     require_claude()
     nb.run_cell(CLAUDE)
@@ -181,7 +184,7 @@ def test_claude_badge_waiting_and_back(
     fake_api.queue(Bash(f"touch {marker}", "Create a marker file"), Text("Marker created."))
     nb.focus_terminal(CLAUDE)
     nb.page.keyboard.type("create the marker")
-    time.sleep(0.3)
+    nb.wait_text(CLAUDE, "create the marker")  # the CLI has the whole line before Enter
     nb.page.keyboard.press("Enter")
 
     badge = nb.wait_badge(CLAUDE, "waiting", timeout=60)
@@ -204,7 +207,7 @@ def test_claude_badge_waiting_and_back(
     nb.screenshot("05-claude-idle-again")
 
 
-def test_flood_keeps_page_responsive(nb: LabPage, lab: LabServer) -> None:
+def test_flood_keeps_page_responsive(nb: LabPage, lab: JupyterServer) -> None:
     nb.run_cell(FLOOD)
     nb.wait_view(FLOOD)
     nb.wait_text(FLOOD, PROMPT)
@@ -228,7 +231,7 @@ def test_flood_keeps_page_responsive(nb: LabPage, lab: LabServer) -> None:
         return value
 
     started = time.monotonic()
-    wait_until(lambda: stream()["received"] > 1_000_000, timeout=60, what="flood under way")
+    until(lambda: stream()["received"] > 1_000_000, timeout=60, what="flood under way")
     typing = time.monotonic()
     nb.page.keyboard.type("hello-flood")
     nb.page.keyboard.press("Enter")
@@ -236,12 +239,10 @@ def test_flood_keeps_page_responsive(nb: LabPage, lab: LabServer) -> None:
     mid = stream()
     nb.screenshot("06-flood-under-way")
 
-    wait_until(
-        lambda: stream() and "FLOOD-DONE" in nb.screen(FLOOD), timeout=180, what="end of flood"
-    )
+    until(lambda: stream() and "FLOOD-DONE" in nb.screen(FLOOD), timeout=180, what="end of flood")
     nb.wait_text(FLOOD, PROMPT)
     total = lab.session("flood")["offset"]
-    final = wait_until(lambda: (s := stream())["processed"] >= total and s, what="catch up")
+    final = until(lambda: (s := stream())["processed"] >= total and s, what="catch up")
     elapsed = time.monotonic() - started
     nb.screenshot("07-flood-done")
 

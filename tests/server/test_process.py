@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
+import contextlib
 import signal
-import time
 from pathlib import Path
 from typing import Any
 
@@ -12,29 +11,19 @@ import psutil
 import pytest
 
 from jupyter_ccmanager.server.session import session_members
-
-from .conftest import Api
-from .servers import ServerProcess
-from .test_rest import wait_output, wait_state
-
-STUBBORN = "trap '' TERM HUP INT; echo ready; while :; do sleep 0.2; done"
+from tests.helpers.api import Api
+from tests.helpers.commands import STUBBORN
+from tests.helpers.launcher import JupyterServer
+from tests.helpers.waiting import auntil, gone, until, wait_gone, wait_output, wait_state
 
 
-def gone(pid: int) -> bool:
-    try:
-        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE and False
-    except psutil.NoSuchProcess:
-        return True
-
-
-def wait_gone(pids: list[int], timeout: float = 20) -> list[int]:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        alive = [p for p in pids if not gone(p)]
-        if not alive:
-            return []
-        time.sleep(0.1)
-    return alive
+def sleeps(pid: int) -> int:
+    """How many ``sleep`` processes run in the session of ``pid``."""
+    names = []
+    for member in session_members(pid):
+        with contextlib.suppress(psutil.NoSuchProcess):
+            names.append(psutil.Process(member).name())
+    return names.count("sleep")
 
 
 class TestStop:
@@ -95,11 +84,10 @@ async def test_delete_running_session_leaves_no_process(api: Api, job: str) -> N
     model = await api.create()
     await wait_state(api, model["id"], "idle", timeout=60)
     await api.send(model["id"], f"{job}\r")
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + 30
-    while len(group := session_members(model["pid"])) < 2:  # the job runs
-        assert loop.time() < deadline, "the background job never started"
-        await asyncio.sleep(0.05)
+    group = await auntil(
+        lambda: (members := session_members(model["pid"])) and len(members) >= 2 and members,
+        what="the background job",
+    )
     status, _ = await api.call("DELETE", "sessions", model["id"])
     assert status == 204
     assert wait_gone(group) == []
@@ -107,13 +95,14 @@ async def test_delete_running_session_leaves_no_process(api: Api, job: str) -> N
 
 def test_auto_enabled_server_and_shutdown(tmp_path: Path) -> None:
     """`jupyter server` loads the extension by itself; SIGTERM leaves no session behind."""
-    server = ServerProcess(tmp_path, "--CCSessionManager.stop_timeout=1").start()
+    server = JupyterServer(tmp_path, "--CCSessionManager.stop_timeout=1").start()
     try:
         resp = server.api("GET", "sessions")
         assert resp.status_code == 200 and resp.json() == []
         models = [server.create(), server.create(command=["sh", "-c", STUBBORN])]
         models.append(server.create(command=["sh", "-c", "sleep 1000 & sleep 1000"]))
-        time.sleep(0.5)
+        until(lambda: b"ready" in server.output(models[1]["id"]), what="the stubborn shell")
+        until(lambda: sleeps(models[2]["pid"]) == 2, what="both sleeps")
         pids = [m["pid"] for m in models]
         pids = [member for pid in pids for member in session_members(pid)]
     finally:

@@ -2,39 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 from pathlib import Path
 from typing import Any
 
+import psutil
 import pytest
 
-from .conftest import Api
-
-
-async def wait_state(api: Api, sid: str, *states: str, timeout: float = 20) -> dict[str, Any]:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while True:
-        model = await api.get(sid)
-        if model["state"] in states:
-            return model
-        if loop.time() > deadline:
-            raise TimeoutError(f"state {model['state']} not in {states}")
-        await asyncio.sleep(0.05)
-
-
-async def wait_output(api: Api, sid: str, needle: bytes, timeout: float = 20) -> bytes:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while True:
-        status, data = await api.call("GET", "sessions", sid, "output", params={"offset": "0"})
-        assert status == 200
-        if needle in data:
-            return data
-        if loop.time() > deadline:
-            raise TimeoutError(f"{needle!r} not in {data[-300:]!r}")
-        await asyncio.sleep(0.05)
+from tests.helpers.api import Api
+from tests.helpers.waiting import auntil, runs_in_session, wait_output, wait_state
 
 
 async def test_list_empty(api: Api) -> None:
@@ -97,7 +73,7 @@ async def test_resize_and_interrupt(api: Api) -> None:
     )
     assert status == 200 and (resized["cols"], resized["rows"]) == (100, 30)
     await api.send(sid, "sleep 30; echo late-$((40+2))\r")
-    await asyncio.sleep(0.3)
+    await auntil(lambda: runs_in_session(model["pid"], "sleep"), what="the shell to run sleep")
     status, _ = await api.call("POST", "sessions", sid, "interrupt")
     assert status == 200
     await api.send(sid, "stty size; echo after-$?\r")
@@ -236,7 +212,7 @@ async def test_input_to_a_process_that_is_not_reading(api: Api) -> None:
     """Input the child does not take yet is queued without blocking the server."""
     model = await api.create(command=["sleep", "30"])
     sid = model["id"]
-    await asyncio.sleep(0.3)
+    await auntil(lambda: psutil.Process(model["pid"]).name() == "sleep", what="sleep to start")
     line = "x" * 99 + "\n"
     for _ in range(20):  # 200 kB: far more than the PTY's input queue holds
         await api.send(sid, line * 100)

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import json
+from functools import partial
 from typing import Any
 
 import pytest
 from tornado.httpclient import HTTPClientError
 
-from .conftest import Api
-from .test_rest import wait_output, wait_state
-from .wsutil import open_viewer
+from tests.helpers.api import Api
+from tests.helpers.waiting import auntil, wait_output, wait_state
+from tests.helpers.ws import open_viewer
 
 
 async def test_hello_then_raw_bytes(api: Api, jp_ws_fetch: Any) -> None:
@@ -37,8 +38,13 @@ async def test_resume_by_offset_exactly_once(api: Api, jp_ws_fetch: Any) -> None
     offset = viewer.end
     viewer.close()
     await api.send(sid, "for i in $(seq 1 300); do echo line-$i; sleep 0.002; done\r")
+
+    async def output_beyond(offset: int) -> bool:
+        return (await api.get(sid))["offset"] > offset
+
     for round_ in range(12):
-        await asyncio.sleep(0.05)
+        # output goes on while no viewer is attached
+        await auntil(partial(output_beyond, offset), what="output while disconnected")
         again = await open_viewer(jp_ws_fetch, sid, offset=offset)
         assert again.hello["offset"] == offset, "nothing was dropped, so M == N"
         await again.read_one(5)
@@ -72,8 +78,11 @@ async def test_concurrent_viewers_see_the_same_stream(api: Api, jp_ws_fetch: Any
     assert len(streams) == 1
     for v in viewers:
         v.close()
-    await asyncio.sleep(0.2)
-    assert (await api.get(model["id"]))["clients"] == 0
+
+    async def detached() -> bool:
+        return (await api.get(model["id"]))["clients"] == 0
+
+    await auntil(detached, what="every viewer detached")
 
 
 async def test_control_messages_and_garbage(api: Api, jp_ws_fetch: Any) -> None:
@@ -149,12 +158,10 @@ async def test_ack_window_and_gap(api: Api, jp_ws_fetch: Any, manager: Any) -> N
     )
     session = manager.get(model["id"])
     viewer = await open_viewer(jp_ws_fetch, model["id"])
-    viewer.send_json(type="ack", offset=0)
-    await asyncio.sleep(0.1)
+    viewer.send_json(type="ack", offset=0)  # handled before the input that follows it
     viewer.type("go\r")
     await wait_state(api, model["id"], "idle", timeout=30)
-    while session.buffer.end < 3_000_000:
-        await asyncio.sleep(0.05)
+    await auntil(lambda: session.buffer.end >= 3_000_000, what="the whole flood buffered")
     # read what is in flight: the window (1 MiB) bounds it until we ack
     with pytest.raises(asyncio.TimeoutError):
         while True:
@@ -188,8 +195,7 @@ class TestSmallBuffer:
     ) -> None:
         model = await api.create(command=["sh", "-c", "read x; seq 1 20000; read y"])
         viewer = await open_viewer(jp_ws_fetch, model["id"])
-        viewer.send_json(type="ack", offset=0)
-        await asyncio.sleep(0.1)
+        viewer.send_json(type="ack", offset=0)  # handled before the input that follows it
         viewer.type("go\r")
         await viewer.until(lambda v: len(v.output) > 1000)
         await wait_output(api, model["id"], b"20000\r\n")

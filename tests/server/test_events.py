@@ -7,8 +7,7 @@ import json
 from typing import Any
 
 from jupyter_ccmanager.server.events import SCHEMA_ID
-
-from .conftest import Api
+from tests.helpers.api import Api
 
 
 async def next_events(ws: Any, count: int, timeout: float = 20) -> list[dict[str, Any]]:

@@ -24,9 +24,10 @@ from typing import Any
 import nbformat
 import pytest
 
-from .conftest import LOCAL_CLAUDE, REPO, require
-from .servers import ServerProcess
-from .test_notebooks import EXPECTED, outputs_text
+from tests.helpers.launcher import JupyterServer
+from tests.helpers.notebooks import EXPECTED, outputs_text
+from tests.helpers.paths import LOCAL_CLAUDE, REPO
+from tests.helpers.require import require
 
 BINDER = REPO / "binder"
 README = REPO / "README.md"
@@ -68,9 +69,7 @@ def run(argv: list[str], **kw: Any) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.mark.claude
-def test_fresh_binder_environment_runs_the_quickstart(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_fresh_binder_environment_runs_the_quickstart(tmp_path: Path) -> None:
     require(shutil.which("npm") is not None, "npm (Node.js)")
     timings: dict[str, float] = {}
     clean = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
@@ -112,10 +111,7 @@ def test_fresh_binder_environment_runs_the_quickstart(
     assert Path(python3["resource_dir"]).is_relative_to(venv), python3
 
     t0 = time.monotonic()
-    with monkeypatch.context() as patch:
-        patch.chdir(tmp_path)
-        patch.setattr(sys, "executable", python)  # what ServerProcess runs
-        server = ServerProcess(tmp_path / "server", env=env).start()
+    server = JupyterServer(tmp_path / "server", env=env, python=python, cwd=tmp_path).start()
     try:
         folder = server.root / "notebooks"
         folder.mkdir()

@@ -10,13 +10,11 @@ kernels and call the blocking API inside a cell, on ipykernel's running loop.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import psutil
 import pytest
 
 import jupyter_ccmanager as ccm
@@ -24,9 +22,9 @@ from jupyter_ccmanager import api as ccm_api
 from jupyter_ccmanager.client import waiting
 from jupyter_ccmanager.client.transport import Client
 from jupyter_ccmanager.server.demo.api import Bash, FakeAnthropic, Text, claude_env, prepare_home
-from jupyter_ccmanager.server.session import session_members
-
-from .conftest import require_claude
+from tests.helpers.launcher import free_port
+from tests.helpers.require import require_claude
+from tests.helpers.waiting import auntil, runs_in_session
 
 to_thread = asyncio.to_thread
 
@@ -51,28 +49,6 @@ def token(jp_serverapp: Any) -> str:
 @pytest.fixture
 def client(server_url: str, token: str) -> Client:
     return ccm.connect(server_url, token)
-
-
-def running(session_pid: int, name: str) -> bool:
-    """Whether a process called ``name`` runs in the session's terminal session."""
-    for pid in session_members(session_pid):
-        with contextlib.suppress(psutil.Error):
-            if psutil.Process(pid).name() == name:
-                return True
-    return False
-
-
-async def until(predicate: Any, timeout: float = 20, what: str = "condition") -> Any:
-    """Poll an async predicate until it returns something truthy."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while True:
-        value = await predicate()
-        if value:
-            return value
-        if loop.time() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.05)
 
 
 # -- connection ------------------------------------------------------------------
@@ -116,8 +92,6 @@ async def test_server_not_found_when_nothing_to_find(
 
 
 async def test_connection_refused_is_typed(tmp_path: Path) -> None:
-    from .servers import free_port
-
     dead = Client(f"http://127.0.0.1:{free_port()}/user/x/", "t", timeout=5)
     with pytest.raises(ccm.ConnectionFailed):
         await to_thread(ccm.sessions, client=dead)
@@ -135,7 +109,7 @@ async def test_start_send_wait_screen_output(client: Client, jp_root_dir: Path) 
     start_offset = (await to_thread(s.info))["offset"]
     await to_thread(s.send, "echo api-$((6*7))\r")
     # wait_for("idle") alone could return before the shell even echoes; wait for output.
-    await until(lambda: to_thread(lambda: "api-42" in s.output(start_offset)), what="echo")
+    await auntil(lambda: to_thread(lambda: "api-42" in s.output(start_offset)), what="echo")
     assert await to_thread(s.wait_for, "idle", timeout=30) == "idle"
     screen = await to_thread(s.screen)
     assert "api-42" in screen and "echo api-$((6*7))" in screen
@@ -149,7 +123,7 @@ async def test_start_send_wait_screen_output(client: Client, jp_root_dir: Path) 
     tail = await to_thread(s.output, chunk.end_offset)
     assert tail == ""
     await to_thread(s.send, "echo more-$((1+2))\r")
-    await until(
+    await auntil(
         lambda: to_thread(lambda: "more-3" in s.output(chunk.end_offset)), what="tail output"
     )
     later = await to_thread(s.read_output, chunk.end_offset)
@@ -177,14 +151,13 @@ async def test_resize_interrupt_stop_delete(client: Client) -> None:
     await to_thread(s.resize, 100, 30)
     assert (s.model["cols"], s.model["rows"]) == (100, 30)
     await to_thread(s.send, "stty size\r")
-    await until(lambda: to_thread(lambda: "30 100" in s.output()), what="stty size")
+    await auntil(lambda: to_thread(lambda: "30 100" in s.output()), what="stty size")
 
     await to_thread(s.send, "sleep 30; echo late-$((40+2))\r")
-    # Interrupt the sleep itself, not a shell that has not run the line yet.
-    await until(lambda: to_thread(lambda: running(s.model["pid"], "sleep")), what="sleep")
+    await auntil(lambda: runs_in_session(s.model["pid"], "sleep"), what="the shell runs sleep")
     await to_thread(s.interrupt)
     await to_thread(s.send, "echo after-$?\r")
-    out = await until(
+    out = await auntil(
         lambda: to_thread(lambda: (o := s.output()) and "after-130" in o and o),
         what="interrupted sleep",
     )
@@ -210,7 +183,7 @@ async def test_async_twins(client: Client) -> None:
     async def echoed() -> bool:
         return "twin-6" in await s.aoutput()
 
-    await until(echoed, what="twin echo")
+    await auntil(echoed, what="twin echo")
     await s.await_for("idle", timeout=30)
     assert "twin-6" in await s.ascreen()
     assert await s.astate() == "idle"
@@ -232,7 +205,7 @@ async def test_wait_for_uses_the_socket_busy_then_idle(
     monkeypatch.setattr(waiting, "_via_polling", no_polling)
     busy = asyncio.ensure_future(to_thread(s.wait_for, "busy", timeout=30))
     # The waiter is attached as a viewer before the work starts.
-    await until(lambda: asyncio.sleep(0, manager.get(s.id).model()["clients"] >= 1), what="ws")
+    await auntil(lambda: manager.get(s.id).model()["clients"] >= 1, what="ws")
     await to_thread(s.send, "for i in $(seq 1 15); do echo tick-$i; sleep 0.1; done\r")
     assert await busy == "busy"
     assert await to_thread(s.wait_for, "idle", timeout=30) == "idle"

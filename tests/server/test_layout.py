@@ -13,7 +13,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-PACKAGE = Path(__file__).resolve().parents[1] / "jupyter_ccmanager"
+from tests.helpers.paths import REPO
+
+PACKAGE = REPO / "jupyter_ccmanager"
 KERNEL_SIDE = ("jupyter_ccmanager.client", "jupyter_ccmanager.widgets")
 SERVER_SIDE = ("jupyter_ccmanager.server",)
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import contextlib
 import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -24,22 +23,18 @@ import pytest
 import requests
 
 from jupyter_ccmanager.server.demo.api import Bash, FakeAnthropic, Text, claude_env, prepare_home
-
-from .browser import (  # noqa: F401 (fixtures)
-    chromium,
-    jp_asyncio_loop,
-    jp_server_cleanup,
-    wait_until,
-)
-from .conftest import ARTIFACTS, require_chromium, require_claude
-from .servers import ServerProcess
+from tests.helpers.browser import chromium
+from tests.helpers.launcher import LAB_BASE_URL, ROOT_PROMPT, JupyterServer
+from tests.helpers.paths import ARTIFACTS
+from tests.helpers.require import require_chromium, require_claude
+from tests.helpers.waiting import until
 
 pytestmark = pytest.mark.browser
 
 
 SHOTS = ARTIFACTS / "dashboard"
-PROMPT = "ccm-test:root"
-BASE_URL = "/user/x/"
+PROMPT = ROOT_PROMPT
+BASE_URL = LAB_BASE_URL
 
 # The table as the person sees it, top to bottom.
 JS_ROWS = """() => [...document.querySelectorAll('tr.ccmd-row')].map((r) => ({
@@ -69,15 +64,12 @@ window.Notification = class {
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[JupyterServer]:
     require_chromium()
     tmp = tmp_path_factory.mktemp("dashboard")
-    home = tmp / "home"
-    home.mkdir()
-    (home / ".bashrc").write_text("PS1='ccm-test:\\W\\$ '\n")
-    proc = ServerProcess(
+    proc = JupyterServer(
         tmp, "--CCManagerApp.demo_mode=off", "--CCSessionManager.stop_timeout=2",
-        env={"HOME": str(home)}, base_url=BASE_URL,
+        base_url=BASE_URL,
     )  # fmt: skip
     git = ["git", "-C", str(proc.root), "-c", "user.name=t", "-c", "user.email=t@t"]
     subprocess.run([*git, "init", "-q"], check=True)
@@ -89,7 +81,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
 class Dashboard:
     """A playwright page on the dashboard, with the reads the tests need."""
 
-    def __init__(self, page: Any, server: ServerProcess) -> None:
+    def __init__(self, page: Any, server: JupyterServer) -> None:
         self.page = page
         self.server = server
         self.console: list[str] = []
@@ -117,7 +109,7 @@ class Dashboard:
         return self.page.locator(f"tr.ccmd-row:has(.ccmd-name:text-is('{name}'))")
 
     def wait_state(self, name: str, *states: str, timeout: float = 30) -> dict[str, Any]:
-        return wait_until(
+        return until(
             lambda: (r := self.row_of(name)) and r["state"] in states and r,
             timeout=timeout,
             what=f"{name} shown as {states}",
@@ -133,7 +125,7 @@ class Dashboard:
         return self.page.evaluate(JS_PANEL_SCREEN) or ""
 
     def wait_screen(self, needle: str, timeout: float = 45) -> str:
-        return wait_until(
+        return until(
             lambda: needle in (text := self.panel_screen()) and text,
             timeout=timeout,
             what=f"{needle!r} in the open terminal",
@@ -146,7 +138,7 @@ class Dashboard:
 
 
 @pytest.fixture(scope="module")
-def dash(server: ServerProcess) -> Iterator[Dashboard]:
+def dash(server: JupyterServer) -> Iterator[Dashboard]:
     SHOTS.mkdir(parents=True, exist_ok=True)
     with chromium() as browser:
         context = browser.new_context(viewport={"width": 1400, "height": 860})
@@ -168,7 +160,7 @@ def _final_screenshot(request: pytest.FixtureRequest) -> Iterator[None]:
             request.getfixturevalue("dash").screenshot(f"end-{request.node.name}")
 
 
-def test_page_lists_existing_sessions(dash: Dashboard, server: ServerProcess) -> None:
+def test_page_lists_existing_sessions(dash: Dashboard, server: JupyterServer) -> None:
     alpha = server.create(agent="shell", name="alpha")
     beta = server.create(agent="shell", name="beta")
     dash.open()
@@ -177,7 +169,7 @@ def test_page_lists_existing_sessions(dash: Dashboard, server: ServerProcess) ->
     )
     assert config["baseUrl"] == BASE_URL and "token" not in config, config
     assert any(c["name"] == "_xsrf" for c in dash.page.context.cookies()), "writes need _xsrf"
-    rows = {r["name"]: r for r in wait_until(lambda: len(dash.rows()) == 2 and dash.rows())}
+    rows = {r["name"]: r for r in until(lambda: len(dash.rows()) == 2 and dash.rows())}
     assert rows["alpha"]["id"] == alpha["id"] and rows["beta"]["id"] == beta["id"]
     for name in ("alpha", "beta"):
         row = dash.wait_state(name, "idle")
@@ -214,9 +206,9 @@ def test_create_from_form_then_type_in_its_terminal(dash: Dashboard) -> None:
     # Creating opens the new session; clicking another row switches to it and back.
     dash.wait_screen(PROMPT)
     dash.row("alpha").click()
-    wait_until(lambda: dash.row_of("alpha")["open"], what="alpha opened")
+    until(lambda: dash.row_of("alpha")["open"], what="alpha opened")
     dash.row("made-in-form").click()
-    wait_until(lambda: dash.row_of("made-in-form")["open"], what="made-in-form opened")
+    until(lambda: dash.row_of("made-in-form")["open"], what="made-in-form opened")
     dash.wait_screen(PROMPT)
     assert dash.page.locator(".ccmd-panel .ccm-name").text_content() == "made-in-form"
 
@@ -233,7 +225,7 @@ def test_create_from_form_then_type_in_its_terminal(dash: Dashboard) -> None:
     dash.screenshot("03-terminal")
 
 
-def test_claude_badge_turns_waiting_live(dash: Dashboard, server: ServerProcess) -> None:
+def test_claude_badge_turns_waiting_live(dash: Dashboard, server: JupyterServer) -> None:
     require_claude()
     home = server.tmp / "claude-home"
     prepare_home(home, [server.root])
@@ -246,7 +238,7 @@ def test_claude_badge_turns_waiting_live(dash: Dashboard, server: ServerProcess)
 
         notify = dash.page.locator("button.ccmd-notify")
         notify.click()
-        wait_until(lambda: notify.get_attribute("aria-pressed") == "true", what="notifications on")
+        until(lambda: notify.get_attribute("aria-pressed") == "true", what="notifications on")
         dash.page.evaluate("() => { window.ccmSamePage = true; }")
         marker = server.root / "dashboard-marker"
         fake.queue(Bash(f"touch {marker}", "Create a marker file"), Text("Marker created."))
@@ -272,15 +264,15 @@ def test_claude_badge_turns_waiting_live(dash: Dashboard, server: ServerProcess)
         assert server.api("POST", f"sessions/{model['id']}/input", {"data": "\r"}).ok
         row = dash.wait_state("claude-dash", "idle", "busy", timeout=60)
         assert row["badge"] != "waiting for you"
-        wait_until(marker.exists, timeout=30, what="the tool ran after the answer")
+        until(marker.exists, timeout=30, what="the tool ran after the answer")
         dash.wait_state("claude-dash", "idle", timeout=60)
         assert not dash.page.title().startswith("(")
         dash.screenshot("05-claude-answered")
         assert server.api("DELETE", f"sessions/{model['id']}").status_code == 204
-        wait_until(lambda: dash.row_of("claude-dash") is None, what="claude row gone")
+        until(lambda: dash.row_of("claude-dash") is None, what="claude row gone")
 
 
-def test_stop_resume_delete_buttons(dash: Dashboard, server: ServerProcess) -> None:
+def test_stop_resume_delete_buttons(dash: Dashboard, server: JupyterServer) -> None:
     beta = dash.row_of("beta")
     assert beta is not None
     dash.row("beta").locator("button[data-action=stop]").click()
@@ -298,11 +290,11 @@ def test_stop_resume_delete_buttons(dash: Dashboard, server: ServerProcess) -> N
     assert confirm.text_content().startswith("Delete beta?")
     dash.screenshot("07-confirm-delete")
     confirm.locator("button[data-action=confirm]").click()
-    wait_until(lambda: dash.row_of("beta") is None, what="beta gone from the list")
+    until(lambda: dash.row_of("beta") is None, what="beta gone from the list")
     assert server.api("GET", f"sessions/{beta['id']}").status_code == 404
 
 
-def test_delete_dirty_worktree_offers_force(dash: Dashboard, server: ServerProcess) -> None:
+def test_delete_dirty_worktree_offers_force(dash: Dashboard, server: JupyterServer) -> None:
     form = dash.page.locator("form.ccmd-form")
     form.locator("select[name=agent]").select_option("shell")
     form.locator("input[name=name]").fill("wt")
@@ -318,25 +310,25 @@ def test_delete_dirty_worktree_offers_force(dash: Dashboard, server: ServerProce
     confirm = dash.confirm("wt")
     assert "remove its worktree" in confirm.text_content()
     confirm.locator("button[data-action=confirm]").click()
-    wait_until(lambda: "uncommitted changes" in (confirm.text_content() or ""), what="dirty")
+    until(lambda: "uncommitted changes" in (confirm.text_content() or ""), what="dirty")
     dash.screenshot("08-worktree-dirty")
     assert worktree.is_dir(), "nothing was removed before the person chose force"
     confirm.locator("button[data-action=confirm]").click()  # "Delete anyway"
-    wait_until(lambda: dash.row_of("wt") is None, what="wt gone from the list")
+    until(lambda: dash.row_of("wt") is None, what="wt gone from the list")
     assert not worktree.exists()
 
 
-def test_event_socket_reconnects_and_relists(dash: Dashboard, server: ServerProcess) -> None:
+def test_event_socket_reconnects_and_relists(dash: Dashboard, server: JupyterServer) -> None:
     before = dash.list_requests()
     dash.page.evaluate("() => window.ccmDashboard.feed.ws.close()")
     dash.page.wait_for_selector(".ccmd-live[data-status='offline']")
     dash.page.wait_for_selector(".ccmd-live[data-status='live']")
-    wait_until(lambda: dash.list_requests() > before, what="a fresh list after reconnecting")
+    until(lambda: dash.list_requests() > before, what="a fresh list after reconnecting")
     server.create(agent="shell", name="after-reconnect")
     dash.wait_state("after-reconnect", "starting", "idle", "busy")
 
 
-def test_page_needs_login(server: ServerProcess, dash: Dashboard) -> None:
+def test_page_needs_login(server: JupyterServer, dash: Dashboard) -> None:
     resp = requests.get(server.url + "ccmanager", allow_redirects=False, timeout=10)
     assert resp.status_code == 302 and f"{BASE_URL}login" in resp.headers["Location"]
     resp = requests.get(server.url + "ccmanager", timeout=10)
@@ -349,7 +341,7 @@ def test_page_needs_login(server: ServerProcess, dash: Dashboard) -> None:
         page = context.new_page()
         page.goto(server.url + "ccmanager")
         assert "/login" in page.url
-        time.sleep(0.5)
+        page.wait_for_load_state("networkidle")  # all the login page loads, it has loaded
         assert page.locator("tr.ccmd-row").count() == 0
         page.screenshot(path=str(SHOTS / "09-login.png"))
     finally:

@@ -10,7 +10,7 @@ from jupyter_server.auth.authorizer import Authorizer
 from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPRequest
 from tornado.websocket import websocket_connect
 
-from .conftest import Api
+from tests.helpers.api import Api
 
 
 @pytest.fixture

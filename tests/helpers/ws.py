@@ -1,9 +1,18 @@
-"""Reading the session WebSocket in tests: split binary output from JSON control messages."""
+"""WebSocket clients for tests: a viewer of the session socket, and one that never reads.
+
+:class:`Viewer` splits the session socket's binary output from its JSON
+control messages; :func:`stalled_viewer` completes a WebSocket handshake on a
+raw socket and then never reads (the benchmarks use it too).
+"""
 
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
+import os
+import socket
+import time
 from typing import Any
 
 from tornado.websocket import WebSocketClientConnection
@@ -92,3 +101,27 @@ async def open_viewer(jp_ws_fetch: Any, session_id: str, **params: Any) -> Viewe
     viewer = Viewer(ws)
     await viewer.until(lambda v: v.hello is not None, timeout=10)
     return viewer
+
+
+def stalled_viewer(port: int, path: str) -> socket.socket:
+    """A raw socket that completes the WebSocket handshake on ``path``, then never reads.
+
+    ``path`` is the request target on 127.0.0.1:``port``, with its token.
+    """
+    sock = socket.create_connection(("127.0.0.1", port))
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    key = base64.b64encode(os.urandom(16)).decode()
+    sock.sendall(
+        (
+            f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\n"
+            f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n"
+        ).encode()
+    )
+    head = b""
+    deadline = time.monotonic() + 10
+    while b"\r\n\r\n" not in head and time.monotonic() < deadline:
+        head += sock.recv(1)
+    if not head.startswith(b"HTTP/1.1 101"):
+        sock.close()
+        raise ConnectionError(f"handshake refused: {head[:200]!r}")
+    return sock  # and never read from it again

@@ -21,69 +21,18 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from .conftest import ARTIFACTS, REPO, require_claude
-from .servers import ServerProcess
+from tests.helpers.launcher import JupyterServer
+from tests.helpers.notebooks import EXPECTED, NOTEBOOK_DIR, outputs_text
+from tests.helpers.paths import ARTIFACTS
+from tests.helpers.require import require_claude
 
-NOTEBOOK_DIR = REPO / "notebooks"
 NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("*.ipynb"))
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
-DEMO_REPLY = "Demo mode (no Anthropic API): you said: "
-
-#: Text each notebook's outputs must contain when run in demo mode.
-EXPECTED = {
-    "quickstart": [
-        "DEMO MODE",
-        DEMO_REPLY + "In one sentence: what is a git worktree?",
-        "hello from a real terminal",
-        "after stop: stopped",
-        "after resume: idle",
-        # the stand-in answers from the whole (resumed) conversation, as Claude would
-        "your previous question was: In one sentence: what is a git worktree?",
-        "sessions left: []",
-    ],
-    "parallel": [
-        "DEMO MODE",
-        "Initial commit",
-        *(f"worker-{i}: branch feature/worker-{i}, folder .worktrees/worker-{i}" for i in "123"),
-        "3 prompts answered in",
-        DEMO_REPLY + "Add type hints to app.py",
-        DEMO_REPLY + "Write a test for greet() in test_app.py",
-        DEMO_REPLY + "Add a usage section to README.md",
-        "Open the dashboard page",
-        "sessions left: []",
-    ],
-    "automation": [
-        "DEMO MODE",
-        "| Summarise what a Jupyter server extension is. | idle | "
-        + DEMO_REPLY
-        + "Summarise what a Jupyter server extension is. |",
-        DEMO_REPLY + "What does `git worktree add -b feature/x path` do?",
-        # the stand-in turns "run: <command>" into a Bash call: a real permission prompt
-        "state: waiting permission",
-        "Do you want to proceed?",
-        "hello from Claude Code",
-        "answering: permission",
-        "the tool returned: (Bash completed with no output)",
-        "sessions left: []",
-    ],
-}
 #: Text no notebook output may contain: a screen read after wait_for("idle") is the
 #: finished turn, not its spinner; replies keep their spaces.
 UNEXPECTED = ["(running stop hook", "yousaid:", "DemoMode("]
 #: Notebooks whose first claude session is displayed as a live terminal widget.
 SHOWS_WIDGET = {"quickstart", "automation", "parallel"}
-
-
-def outputs_text(nb: nbformat.NotebookNode) -> str:
-    """Every stream and text/* output of the executed notebook, in order."""
-    parts = []
-    for cell in nb.cells:
-        for out in cell.get("outputs", []):
-            if out.output_type == "stream":
-                parts.append(out.text)
-            elif out.output_type in ("execute_result", "display_data"):
-                parts += [str(v) for k, v in out.data.items() if k.startswith("text/")]
-    return "\n".join(parts)
 
 
 def mime_types(nb: nbformat.NotebookNode) -> set[str]:
@@ -92,7 +41,7 @@ def mime_types(nb: nbformat.NotebookNode) -> set[str]:
     }
 
 
-def kernel_env(server: ServerProcess) -> dict[str, str]:
+def kernel_env(server: JupyterServer) -> dict[str, str]:
     """The kernel's environment: it finds the server like a kernel the server started."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("ANTHROPIC_")}
     env["JUPYTER_CCMANAGER_URL"] = server.url
@@ -119,11 +68,11 @@ def execute(path: Path, env: dict[str, str]) -> nbformat.NotebookNode:
 
 
 @pytest.fixture(scope="module")
-def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[JupyterServer]:
     require_claude()
     tmp = tmp_path_factory.mktemp("notebooks")
     args = ("--CCManagerApp.demo_mode=on", "--CCSessionManager.stop_timeout=2")
-    with ServerProcess(tmp, *args) as server:
+    with JupyterServer(tmp, *args) as server:
         folder = server.root / "notebooks"
         folder.mkdir()
         for path in NOTEBOOKS:
@@ -132,7 +81,7 @@ def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProc
 
 
 @pytest.fixture
-def server(demo_server: ServerProcess) -> Iterator[ServerProcess]:
+def server(demo_server: JupyterServer) -> Iterator[JupyterServer]:
     """The shared server; sessions a failed notebook left behind are removed afterwards."""
     yield demo_server
     for model in demo_server.api("GET", "sessions").json():
@@ -159,7 +108,7 @@ def test_committed_notebook_is_clean(path: Path) -> None:
 
 @pytest.mark.claude
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
-def test_notebook_runs_in_demo_mode(path: Path, server: ServerProcess) -> None:
+def test_notebook_runs_in_demo_mode(path: Path, server: JupyterServer) -> None:
     folder = server.root / "notebooks"
     before = {p.name for p in folder.iterdir()}
     started = time.monotonic()

@@ -17,23 +17,18 @@ from typing import Any
 
 import pytest
 
-from jupyter_ccmanager.widgets.dashboard import DashboardWidget, sessions_html
+from tests.helpers.browser import LabPage, lab_server, notebook_page, write_notebook
+from tests.helpers.launcher import ROOT_PROMPT, JupyterServer
+from tests.helpers.paths import ARTIFACTS
+from tests.helpers.require import require_chromium
+from tests.helpers.waiting import until
 
-from .browser import (  # noqa: F401 (fixtures)
-    LabPage,
-    LabServer,
-    jp_asyncio_loop,
-    jp_server_cleanup,
-    notebook_page,
-    wait_until,
-    write_notebook,
-)
-from .conftest import ARTIFACTS, require_chromium
+pytestmark = pytest.mark.browser
 
 SHOTS = ARTIFACTS / "dashboard-widget"
 CELL = 'import jupyter_ccmanager as ccm\na = ccm.start(agent="shell", name="one")\nccm.dashboard()'
 RUNNING = {"starting", "idle", "busy"}
-PROMPT = "ccm-test:root"  # PS1 of the shells (tests/browser.py writes the .bashrc)
+PROMPT = ROOT_PROMPT
 
 # The widget's table in cell 0, top to bottom.
 JS_ROWS = """() => {
@@ -55,16 +50,16 @@ JS_PANEL_SCREEN = """() => {
 
 
 @pytest.fixture(scope="module")
-def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabServer]:
+def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[JupyterServer]:
     require_chromium()
-    server = LabServer(tmp_path_factory.mktemp("dashwidget"))
+    server = lab_server(tmp_path_factory.mktemp("dashwidget"))
     write_notebook(server.root / "dash.ipynb", [CELL])
     with server:
         yield server
 
 
 @pytest.fixture(scope="module")
-def nb(lab: LabServer) -> Iterator[LabPage]:
+def nb(lab: JupyterServer) -> Iterator[LabPage]:
     with notebook_page(lab, "dash.ipynb", SHOTS, width=1300) as view:
         yield view
 
@@ -86,7 +81,7 @@ def row_of(nb: LabPage, name: str) -> dict[str, Any] | None:
 
 
 def wait_row(nb: LabPage, name: str, states: set[str], timeout: float = 30) -> dict[str, Any]:
-    return wait_until(
+    return until(
         lambda: (r := row_of(nb, name)) and r["state"] in states and r,
         timeout=timeout,
         what=f"row {name!r} in state {states}",
@@ -102,8 +97,7 @@ def button(nb: LabPage, name: str, action: str) -> Any:
     return row_locator(nb, name).locator(f"button[data-action={action}]")
 
 
-@pytest.mark.browser
-def test_dashboard_widget_live_table(nb: LabPage, lab: LabServer) -> None:
+def test_dashboard_widget_live_table(nb: LabPage, lab: JupyterServer) -> None:
     nb.run_cell(0)
     nb.page.wait_for_selector(".jp-Cell .ccmdw .ccmd-live[data-status='live']", timeout=60_000)
     one = wait_row(nb, "one", RUNNING)
@@ -135,8 +129,7 @@ def test_dashboard_widget_live_table(nb: LabPage, lab: LabServer) -> None:
     nb.screenshot("03-two-created-and-stopped")
 
 
-@pytest.mark.browser
-def test_dashboard_widget_form_terminal_delete(nb: LabPage, lab: LabServer) -> None:
+def test_dashboard_widget_form_terminal_delete(nb: LabPage, lab: JupyterServer) -> None:
     form = nb.cell(0).locator(".ccmdw form.ccmd-form")
     assert form.locator("input[name=cwd]").is_hidden(), "the cell's form is agent and name only"
     form.locator("select[name=agent]").select_option("shell")
@@ -147,22 +140,19 @@ def test_dashboard_widget_form_terminal_delete(nb: LabPage, lab: LabServer) -> N
 
     # A row click opens its terminal under the table, live over the session socket.
     row_locator(nb, "one").locator(".ccmd-name").click()
-    wait_until(
-        lambda: PROMPT in (nb.page.evaluate(JS_PANEL_SCREEN) or ""), what="prompt in the panel"
-    )
-    wait_until(lambda: lab.session("one")["clients"] >= 1, what="the panel is a viewer")
+    until(lambda: PROMPT in (nb.page.evaluate(JS_PANEL_SCREEN) or ""), what="prompt in the panel")
+    until(lambda: lab.session("one")["clients"] >= 1, what="the panel is a viewer")
     nb.screenshot("04-terminal-open")
 
     button(nb, "two", "delete").click()
     nb.cell(0).locator(".ccmd-confirm button[data-action=confirm]").click()
-    wait_until(lambda: row_of(nb, "two") is None, what="row two gone")
+    until(lambda: row_of(nb, "two") is None, what="row two gone")
     assert "two" not in {m["name"] for m in lab.sessions()}
     # Waiting on top, then running, then stopped: "one" and "three" run, nothing stopped.
     assert {r["name"] for r in rows(nb)} == {"one", "three"}
     nb.screenshot("05-after-delete")
 
 
-@pytest.mark.browser
 def test_dashboard_widget_follows_lab_theme(nb: LabPage) -> None:
     box = nb.cell(0).locator(".ccmdw-box").first
     background = "(el) => getComputedStyle(el).backgroundColor"
@@ -171,23 +161,22 @@ def test_dashboard_widget_follows_lab_theme(nb: LabPage) -> None:
     nb.page.locator(".lm-Menu-itemLabel", has_text=re.compile("^Theme$")).click()
     nb.page.locator(".lm-Menu-itemLabel", has_text=re.compile("^JupyterLab Dark$")).click()
     nb.page.wait_for_selector("body[data-jp-theme-light='false']", state="attached")
-    dark = wait_until(lambda: (c := box.evaluate(background)) != light and c, what="dark table")
+    dark = until(lambda: (c := box.evaluate(background)) != light and c, what="dark table")
     channels = [int(v) for v in re.findall(r"\d+", dark)[:3]]
     assert max(channels) < 100, f"the table follows the dark theme: {light} -> {dark}"
     nb.screenshot("06-dark-theme")
 
 
-@pytest.mark.browser
-def test_dashboard_widget_without_page_config(nb: LabPage, lab: LabServer) -> None:
+def test_dashboard_widget_without_page_config(nb: LabPage, lab: JupyterServer) -> None:
     """No Jupyter page config (VS Code...): a note and the kernel's listing, on request."""
     page = nb.page.context.browser.new_page()
     try:
         # A blank page of the server's origin: no #jupyter-config-data (and not an
         # API reply, whose Content-Security-Policy forbids scripts).
-        blank = lab.url("ccm-blank.html", token=False)
+        blank = lab.url_for("ccm-blank.html")
         page.route(blank, lambda route: route.fulfill(body="<!doctype html><body></body>"))
         page.goto(blank)
-        bundle = lab.url("static/jupyter_ccmanager/dashboard-widget.js", token=False)
+        bundle = lab.url_for("static/jupyter_ccmanager/dashboard-widget.js")
         result = page.evaluate(
             """async (url) => {
               const widget = (await import(url)).default;
@@ -219,35 +208,6 @@ def test_dashboard_widget_without_page_config(nb: LabPage, lab: LabServer) -> No
     assert result["cells"] == 1 and result["after"] == 0
 
 
-@pytest.mark.browser
 def test_no_page_errors(nb: LabPage) -> None:
     errors = [line for line in nb.console if line.startswith("pageerror")]
     assert not errors, errors
-
-
-def test_sessions_html_escapes_and_orders() -> None:
-    text = sessions_html(
-        [
-            {"id": "a", "name": "<b>x</b>", "state": "idle", "agent": "shell"},
-            {"id": "b", "name": "w", "state": "waiting", "state_detail": "permission"},
-        ]
-    )
-    assert "&lt;b&gt;x&lt;/b&gt;" in text and "<b>" not in text
-    assert text.index("waiting (permission)") < text.index("&lt;b&gt;")
-    assert sessions_html([]) == "<p>No sessions.</p>"
-
-
-def test_refresh_message_fills_fallback_html() -> None:
-    class FakeClient:
-        url = "http://x/"
-
-        def run(self, plan: Any) -> Any:
-            plan.close()
-            return [{"id": "s1", "name": "one", "state": "stopped", "agent": "shell"}]
-
-    widget = DashboardWidget(connection=FakeClient())  # type: ignore[arg-type]
-    try:
-        widget._on_view_message(widget, {"type": "refresh"}, [])
-        assert "one" in widget.fallback_html and 'data-state="stopped"' in widget.fallback_html
-    finally:
-        widget.close()

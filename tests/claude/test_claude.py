@@ -6,7 +6,6 @@ Every test starts real claude processes with a throw-away HOME; the fake API
 
 from __future__ import annotations
 
-import asyncio
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,9 +15,9 @@ import pytest
 
 from jupyter_ccmanager.server.agents.transcript import config_dir, transcript_path
 from jupyter_ccmanager.server.demo.api import Bash, FakeAnthropic, Text, claude_env, prepare_home
-
-from .conftest import Api, require_claude
-from .test_rest import wait_state
+from tests.helpers.api import Api
+from tests.helpers.require import require_claude
+from tests.helpers.waiting import auntil, wait_state
 
 pytestmark = pytest.mark.claude
 
@@ -47,10 +46,8 @@ async def start_claude(api: Api, env: dict[str, str], **body: Any) -> dict[str, 
     return await wait_state(api, model["id"], "idle", "waiting", timeout=60)
 
 
-async def screen_text(api: Api, sid: str) -> str:
-    status, screen = await api.call("GET", "sessions", sid, "screen")
-    assert status == 200
-    return "\n".join(screen["lines"])
+async def text_on_screen(api: Api, sid: str, text: str) -> bool:
+    return text in await api.screen_text(sid)
 
 
 async def test_prompt_reply_and_conversation_id(
@@ -85,7 +82,7 @@ async def test_permission_prompt_waits_then_tool_runs(
     )
     assert status == 200, result
     assert (result["state"], result["state_detail"]) == ("waiting", "permission")
-    assert "Do you want to proceed?" in await screen_text(api, sid)
+    assert "Do you want to proceed?" in await api.screen_text(sid)
     assert not marker.exists()
     await api.send(sid, "\r")  # "1. Yes" is selected
     done = await wait_state(api, sid, "idle", timeout=60)
@@ -102,7 +99,7 @@ async def test_interrupt_while_busy(api: Api, env: dict[str, str], fake_api: Fak
     )
     assert status == 200 and result["reply"] is None
     await wait_state(api, sid, "busy", timeout=30)
-    assert "esc to interrupt" in (await screen_text(api, sid)).lower()
+    assert "esc to interrupt" in (await api.screen_text(sid)).lower()
     status, _ = await api.call("POST", "sessions", sid, "interrupt")
     assert status == 200
     idle = await wait_state(api, sid, "idle", timeout=30)
@@ -115,7 +112,7 @@ async def test_api_key_confirmation_is_waiting(
     prepare_home(home, [jp_root_dir], approve_key=False)
     model = await start_claude(api, env)
     assert (model["state"], model["state_detail"]) == ("waiting", "api_key")
-    assert "Do you want to use this API key?" in await screen_text(api, model["id"])
+    assert "Do you want to use this API key?" in await api.screen_text(model["id"])
 
 
 async def test_trust_dialog_is_waiting(
@@ -129,7 +126,8 @@ async def test_trust_dialog_is_waiting(
 async def test_exit_command(api: Api, env: dict[str, str]) -> None:
     model = await start_claude(api, env)
     await api.send(model["id"], "/exit")
-    await asyncio.sleep(0.3)
+    # Enter only once the CLI shows what was typed (its command menu reacts to it)
+    await auntil(lambda: text_on_screen(api, model["id"], "/exit"), what="/exit typed")
     await api.send(model["id"], "\r")
     done = await wait_state(api, model["id"], "exited", timeout=30)
     assert done["exit_code"] == 0

@@ -12,8 +12,7 @@ import sys
 from pathlib import Path
 
 from benchmarks.rows import rows
-
-REPO = Path(__file__).resolve().parent.parent
+from tests.helpers.paths import REPO
 
 
 def test_benchmarks_smoke(tmp_path: Path) -> None:

@@ -1,0 +1,65 @@
+"""The demo notebooks in notebooks/: what their outputs must show, and reading those outputs.
+
+The notebook tests execute them against a demo-mode server, the Binder test in a
+fresh Binder-like environment; both check the same expectations.
+"""
+
+from __future__ import annotations
+
+import nbformat
+
+from tests.helpers.paths import REPO
+
+NOTEBOOK_DIR = REPO / "notebooks"
+DEMO_REPLY = "Demo mode (no Anthropic API): you said: "
+
+#: Text each notebook's outputs must contain when run in demo mode.
+EXPECTED = {
+    "quickstart": [
+        "DEMO MODE",
+        DEMO_REPLY + "In one sentence: what is a git worktree?",
+        "hello from a real terminal",
+        "after stop: stopped",
+        "after resume: idle",
+        # the stand-in answers from the whole (resumed) conversation, as Claude would
+        "your previous question was: In one sentence: what is a git worktree?",
+        "sessions left: []",
+    ],
+    "parallel": [
+        "DEMO MODE",
+        "Initial commit",
+        *(f"worker-{i}: branch feature/worker-{i}, folder .worktrees/worker-{i}" for i in "123"),
+        "3 prompts answered in",
+        DEMO_REPLY + "Add type hints to app.py",
+        DEMO_REPLY + "Write a test for greet() in test_app.py",
+        DEMO_REPLY + "Add a usage section to README.md",
+        "Open the dashboard page",
+        "sessions left: []",
+    ],
+    "automation": [
+        "DEMO MODE",
+        "| Summarise what a Jupyter server extension is. | idle | "
+        + DEMO_REPLY
+        + "Summarise what a Jupyter server extension is. |",
+        DEMO_REPLY + "What does `git worktree add -b feature/x path` do?",
+        # the stand-in turns "run: <command>" into a Bash call: a real permission prompt
+        "state: waiting permission",
+        "Do you want to proceed?",
+        "hello from Claude Code",
+        "answering: permission",
+        "the tool returned: (Bash completed with no output)",
+        "sessions left: []",
+    ],
+}
+
+
+def outputs_text(nb: nbformat.NotebookNode) -> str:
+    """Every stream and text/* output of the executed notebook, in order."""
+    parts = []
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            if out.output_type == "stream":
+                parts.append(out.text)
+            elif out.output_type in ("execute_result", "display_data"):
+                parts += [str(v) for k, v in out.data.items() if k.startswith("text/")]
+    return "\n".join(parts)
