@@ -342,14 +342,21 @@ class CCSessionManager(LoggingConfigurable):
         session = self.get(session_id)
         watch = self.watches.get(session.id)
         profile = self._profile(session)
+        chrome = [re.compile(r["pattern"], re.M) for r in profile.rules.get("chrome", [])]
+        end = re.compile(profile.region) if profile.region else None
+        if watch is None:
+            return await run_prompt(
+                session, request.text, request.timeout, request.wait, chrome=chrome, end=end
+            )
         return await run_prompt(
             session,
             request.text,
             request.timeout,
             request.wait,
-            (lambda: watch.screen_busy()) if watch is not None else (lambda: False),
-            chrome=[re.compile(r["pattern"], re.M) for r in profile.rules.get("chrome", [])],
-            end=re.compile(profile.region) if profile.region else None,
+            watch.screen_busy,
+            (lambda: watch.screen_shows(request.text)) if watch.feeder is not None else None,
+            chrome=chrome,
+            end=end,
         )
 
     async def stop(self, session_id: str, force: bool = False) -> dict[str, Any]:

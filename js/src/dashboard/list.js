@@ -18,9 +18,11 @@ export class SessionList {
    * @param {(id: string) => void} options.onOpen open a session's terminal
    * @param {(id: string) => void} options.onDeleted the server confirmed a deletion
    * @param {(text: string, err?: unknown) => void} options.onError show a failure
+   * @param {boolean} [options.openButton] rows get an "Open" button (see SessionRow)
    */
-  constructor({ api, onOpen, onDeleted, onError }) {
+  constructor({ api, onOpen, onDeleted, onError, openButton = false }) {
     this.api = api;
+    this.openButton = openButton;
     this.onOpen = onOpen;
     this.onDeleted = onDeleted;
     this.onError = onError;
@@ -76,7 +78,7 @@ export class SessionList {
     for (const model of models) {
       let row = this.rows.get(model.id);
       if (!row) {
-        row = new SessionRow(model, (action, r) => this._act(action, r));
+        row = new SessionRow(model, (action, r) => this._act(action, r), { openButton: this.openButton });
         this.rows.set(model.id, row);
       } else if (row.model !== model) {
         row.update(model);
@@ -111,11 +113,15 @@ export class SessionList {
   }
 
   /**
-   * @param {string} action stop | resume | delete
+   * @param {string} action open | stop | resume | delete
    * @param {SessionRow} row
    */
   async _act(action, row) {
     const name = row.model.name || row.id;
+    if (action === "open") {
+      this.onOpen(row.id);
+      return;
+    }
     if (action === "delete") {
       const where = row.model.worktree_path ? " and remove its worktree (the branch stays)" : "";
       row.confirm(`Delete ${name}${where}?`, "Delete", () => this._delete(row, false));

@@ -12,9 +12,11 @@ const RUNNING = new Set(["starting", "idle", "busy", "waiting"]);
 export class SessionRow {
   /**
    * @param {Session} model
-   * @param {(action: string, row: SessionRow) => void} onAction stop | resume | delete
+   * @param {(action: string, row: SessionRow) => void} onAction open | stop | resume | delete
+   * @param {{openButton?: boolean}} [options] openButton: an explicit "Open" button (the
+   *   JupyterLab sidebar, where a row click is easy to miss)
    */
-  constructor(model, onAction) {
+  constructor(model, onAction, { openButton = false } = {}) {
     this.id = model.id;
     this.onAction = onAction;
     this.busyAction = ""; // an action in flight: its button shows progress
@@ -31,7 +33,9 @@ export class SessionRow {
     this.clients = h("td", "ccmd-clients");
     this.activity = h("td", "ccmd-activity");
     this.actions = h("td", "ccmd-actions");
+    /** @type {Record<string, HTMLButtonElement>} */
     this.buttons = {
+      ...(openButton ? { open: button("Open", "", "Open its terminal in a tab", "open") } : {}),
       stop: button("Stop", "", "Stop the process (it can be resumed)", "stop"),
       resume: button("Resume", "", "Start it again (claude: same conversation)", "resume"),
       delete: button("Delete", "danger", "Stop it and forget it", "delete"),
@@ -42,7 +46,7 @@ export class SessionRow {
         this.onAction(action, this);
       });
     }
-    this.actions.append(this.buttons.stop, this.buttons.resume, this.buttons.delete);
+    this.actions.append(...Object.values(this.buttons));
     // Questions about this session ("Delete it?") get a full-width row of their
     // own under it, so a long server message never squeezes the table.
     this.confirmRow = h("tr", "ccmd-confirm-row");
