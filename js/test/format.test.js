@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { ago, formatBytes, shortPath, stateLabel } from "../src/common/format.js";
+import { ago, endNotice, formatBytes, shortPath, stateLabel } from "../src/common/format.js";
 
 test("stateLabel: people's words for states, unknown ones as they are", () => {
   assert.equal(stateLabel("waiting", null), "waiting for you");
@@ -10,11 +10,27 @@ test("stateLabel: people's words for states, unknown ones as they are", () => {
   assert.equal(stateLabel("hibernating", null), "hibernating");
 });
 
-test("stateLabel: an exited session shows its exit code, when known", () => {
-  assert.equal(stateLabel("exited", 0), "exited (0)");
-  assert.equal(stateLabel("exited", 137), "exited (137)");
+test("stateLabel: how an exited session ended, only when it was not a plain exit", () => {
+  assert.equal(stateLabel("exited", 0), "exited");
+  assert.equal(stateLabel("exited", 137), "exited (code 137)");
+  assert.equal(stateLabel("exited", -9), "killed (signal 9)");
   assert.equal(stateLabel("exited", null), "exited");
   assert.equal(stateLabel("exited", undefined), "exited");
+});
+
+test("stateLabel: a stopped or deleted session is no crash, whatever signal ended it", () => {
+  assert.equal(stateLabel("stopped", -1), "stopped");
+  assert.equal(stateLabel("stopped", -9), "stopped");
+  assert.equal(stateLabel("deleted", -9), "deleted");
+});
+
+test("endNotice: the terminal's last line says why the process ended", () => {
+  assert.equal(endNotice("stopped", -1), "[session stopped; resume it to continue]");
+  assert.equal(endNotice("deleted", -9), "[session deleted]");
+  assert.equal(endNotice("exited", 0), "[process exited]");
+  assert.equal(endNotice("exited", 3), "[process exited with code 3]");
+  assert.equal(endNotice("exited", -15), "[process killed by signal 15]");
+  assert.equal(endNotice(undefined, null), "[process exited]"); // an older server
 });
 
 test("shortPath keeps the last two parts of long paths", () => {

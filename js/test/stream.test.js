@@ -117,3 +117,15 @@ test("a notice counts as processed up to the loss it announces", () => {
   assert.deepEqual(acks, [0, 500]);
   assert.match(term.parsed[0], /500 bytes of output skipped: test/);
 });
+
+test("an end notice resets the terminal first, then starts a fresh line only mid-line", () => {
+  for (const [cursorX, fresh] of [[0, ""], [7, "\r\n"]]) {
+    const { term, stream } = setup();
+    term.buffer = { active: { cursorX } };
+    stream.begin(0, 0);
+    stream.notice("[session stopped]", undefined, "\x1b[?1049l\x1b[0m");
+    term.parse(); // the reset, parsed before the cursor is read
+    term.parse(); // the notice
+    assert.deepEqual(term.parsed, ["\x1b[?1049l\x1b[0m", `${fresh}\x1b[0;2m[session stopped]\x1b[0m\r\n`]);
+  }
+});

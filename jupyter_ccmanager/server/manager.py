@@ -26,7 +26,7 @@ from jupyter_ccmanager.server import launch, worktree
 from jupyter_ccmanager.server import validation as v
 from jupyter_ccmanager.server.agents.hooks import secret_matches
 from jupyter_ccmanager.server.agents.profiles import AgentProfile, load_profiles
-from jupyter_ccmanager.server.errors import Conflict, Forbidden, NotFound
+from jupyter_ccmanager.server.errors import Conflict, Forbidden, ManagerError, NotFound
 from jupyter_ccmanager.server.monitor import Monitor
 from jupyter_ccmanager.server.prompt import run_prompt
 from jupyter_ccmanager.server.requests import (
@@ -127,6 +127,7 @@ class CCSessionManager(LoggingConfigurable):
         self.root_dir = os.path.realpath(root_dir)
         self.server_url = server_url  # how agents on this machine reach the hook route
         self.profiles: dict[str, AgentProfile] = load_profiles(self.agents)
+        self._warn_if_default_agent_missing()
         self.sessions: dict[str, Session] = {}
         self.started_at = time.time()
         self.event_listeners: list[Callable[[Session, dict[str, Any]], None]] = []
@@ -167,6 +168,19 @@ class CCSessionManager(LoggingConfigurable):
 
     def live_sessions(self) -> list[Session]:
         return [s for s in self.sessions.values() if s.state.value in LIVE_STATES]
+
+    def _warn_if_default_agent_missing(self) -> None:
+        """Say at start, once, what the first create would answer (AGENT_NOT_FOUND):
+        a new user reads the server log before they read an error in a cell."""
+        profile = self.profiles.get(self.default_agent)
+        if profile is None or not profile.argv:
+            return
+        try:
+            profile.resolve_argv()
+        except ManagerError as err:
+            self.log.warning(
+                "ccmanager: the default agent %r cannot start: %s", profile.name, err.message
+            )
 
     def _profile(self, session: Session) -> AgentProfile:
         return self.profiles.get(session.agent) or self.profiles["command"]
@@ -343,8 +357,13 @@ class CCSessionManager(LoggingConfigurable):
     async def prompt(self, session_id: str, request: PromptRequest) -> dict[str, Any]:
         session = self.get(session_id)
         watch = self.watches.get(session.id)
+        profile = self._profile(session)
+        chrome = [re.compile(r["pattern"], re.M) for r in profile.rules.get("chrome", [])]
+        end = re.compile(profile.region) if profile.region else None
         if watch is None:
-            return await run_prompt(session, request.text, request.timeout, request.wait)
+            return await run_prompt(
+                session, request.text, request.timeout, request.wait, chrome=chrome, end=end
+            )
         return await run_prompt(
             session,
             request.text,
@@ -352,6 +371,8 @@ class CCSessionManager(LoggingConfigurable):
             request.wait,
             watch.screen_busy,
             (lambda: watch.screen_shows(request.text)) if watch.feeder is not None else None,
+            chrome=chrome,
+            end=end,
         )
 
     async def stop(self, session_id: str, force: bool = False) -> dict[str, Any]:
@@ -359,9 +380,11 @@ class CCSessionManager(LoggingConfigurable):
             await self._stop(session, force=force)
             return session.model()
 
-    async def _stop(self, session: Session, force: bool = False) -> None:
+    async def _stop(self, session: Session, force: bool = False, reason: str = "stopped") -> None:
         quit_keys = self._profile(session).quit
-        await session.stop(timeout=self.stop_timeout, force=force, quit_keys=quit_keys)
+        await session.stop(
+            timeout=self.stop_timeout, force=force, quit_keys=quit_keys, reason=reason
+        )
 
     async def delete(self, session_id: str, force: bool = False) -> None:
         """Stop, remove a clean worktree (never its branch), forget the session for good."""
@@ -373,7 +396,7 @@ class CCSessionManager(LoggingConfigurable):
         path = session.worktree_path
         if path and not force:
             await worktree.ensure_clean(path)  # refuse before anything changes
-        await self._stop(session, force=force)
+        await self._stop(session, force=force, reason="deleted")
         if path:
             await worktree.remove(path, force=force)
         watch = self.watches.pop(session.id, None)

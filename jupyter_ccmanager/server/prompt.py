@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from jupyter_ccmanager.server.agents.transcript import config_dir, last_reply, transcript_path
 from jupyter_ccmanager.server.errors import Conflict, Timeout
 from jupyter_ccmanager.server.state.states import BUSY, EXITED, IDLE, STOPPED, WAITING
+from jupyter_ccmanager.server.text import render_lines, reply_lines
 
 if TYPE_CHECKING:
     from jupyter_ccmanager.server.session import Session
@@ -29,8 +30,6 @@ SETTLE_WAIT = 3.0  # longest wait for an idle agent's screen to stop showing wor
 #: Longest wait for the typed text to show before Enter is pressed anyway.
 ECHO_WAIT = 5.0
 
-_ANSI = re.compile(rb"\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)|[@-Z\\-_])")
-
 
 async def run_prompt(
     session: Session,
@@ -39,6 +38,8 @@ async def run_prompt(
     wait: bool,
     screen_busy: Callable[[], bool] = lambda: False,
     echoed: Callable[[], bool] | None = None,
+    chrome: Sequence[re.Pattern[str]] = (),
+    end: re.Pattern[str] | None = None,
 ) -> dict[str, Any]:
     """Type ``text`` + Enter; with ``wait``, return once the agent is idle or waiting.
 
@@ -90,16 +91,24 @@ async def run_prompt(
     return {
         "state": state.value,
         "state_detail": state.detail,
-        "reply": await reply_for(session, text, start_offset),
+        "reply": await reply_for(session, text, start_offset, chrome, end),
     }
 
 
-async def reply_for(session: Session, text: str, since_offset: int) -> str:
+async def reply_for(
+    session: Session,
+    text: str,
+    since_offset: int,
+    chrome: Sequence[re.Pattern[str]] = (),
+    end: re.Pattern[str] | None = None,
+) -> str:
     """The agent's answer, from the best source it has.
 
     1. the Stop hook's ``last_assistant_message`` for this turn;
     2. the transcript (written a moment after the turn ends: retried briefly);
-    3. the output since the prompt, without escape sequences.
+    3. the output since the prompt, laid out in its columns, after the echo of
+       the prompt, without the agent's ``chrome`` (spinner lines) and stopping
+       at ``end`` (the rule over its prompt box).
     """
     if session.last_agent_reply is not None:
         return session.last_agent_reply
@@ -113,8 +122,4 @@ async def reply_for(session: Session, text: str, since_offset: int) -> str:
                 return reply
             await asyncio.sleep(0.1)
     _, data = session.buffer.read(since_offset, 1 << 20)
-    plain = _ANSI.sub(b"", data).replace(b"\r\n", b"\n").replace(b"\r", b"")
-    lines = plain.decode("utf-8", "replace").split("\n")
-    if lines and text.strip() and text.strip() in lines[0]:
-        lines = lines[1:]  # the echo of the prompt itself
-    return "\n".join(lines).strip()
+    return "\n".join(reply_lines(render_lines(data), text, chrome, end)).strip()

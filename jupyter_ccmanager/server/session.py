@@ -105,6 +105,7 @@ class Session:
         self.buffer = ReplayBuffer(buffer_bytes)
         self.viewers: set[Viewer] = set()
         self.output_listeners: list[Callable[[Session], None]] = []
+        self.input_listeners: list[Callable[[Session, bytes], None]] = []
         self._on_event = on_event
         self.state = SessionState(on_change=self._state_changed)
         self.pty: SessionPty | None = None
@@ -114,6 +115,7 @@ class Session:
         self._input_backlog = bytearray()
         self._exit_waiter: asyncio.Task[None] | None = None
         self._final_state = EXITED  # STOPPED while a stop is under way
+        self._end_reason = "stopped"  # or "deleted": what viewers are told at the exit
         self._exited = asyncio.Event()
 
     # ------------------------------------------------------------------ model
@@ -259,7 +261,12 @@ class Session:
         self.hook_secret = None  # the agent's hook calls end with its process
         self.last_activity = time.time()
         self.state.set(final_state)
-        self._emit({"type": "exit", "exit_code": self.exit_code})
+        # Viewers word the end by why it came, not by the signal that did it:
+        # a stop's SIGHUP (-1) or a delete's SIGKILL (-9) is no crash.
+        reason = self._end_reason if final_state == STOPPED else "exited"
+        self._emit(
+            {"type": "exit", "exit_code": self.exit_code, "state": final_state, "reason": reason}
+        )
         self._exited.set()
 
     async def stop(
@@ -268,6 +275,7 @@ class Session:
         force: bool = False,
         final_state: str = STOPPED,
         quit_keys: list[str] | None = None,
+        reason: str = "stopped",
     ) -> None:
         """Ask the program to quit (``quit_keys``, typed with short pauses), then
         SIGHUP+SIGTERM to the process group, SIGKILL after ``timeout``.
@@ -283,6 +291,7 @@ class Session:
             return
         pid = self.pty.ptyproc.pid
         self._final_state = final_state
+        self._end_reason = reason
         deadline = time.monotonic() + timeout
         if not force and quit_keys:
             for keys in quit_keys:
@@ -322,6 +331,11 @@ class Session:
         self.state = SessionState(on_change=self._state_changed, initial=STOPPED)
         saved = [h for h in history if isinstance(h, dict)][-(self.state.history.maxlen or 1) + 1 :]
         self.state.history.extendleft(reversed(saved))
+        # Transitions keep counting from the saved ones: waiters compare serials
+        # ("busy since my prompt?"), and an old "busy" must never count as new.
+        serials = [h["serial"] for h in saved if isinstance(h.get("serial"), int)]
+        self.state.serial = max(serials, default=0) + 1
+        self.state.history[-1]["serial"] = self.state.serial
         self.buffer.restore(output_start, output)
 
     def append_notice(self, text: str) -> None:
@@ -338,6 +352,8 @@ class Session:
         if len(self._input_backlog) + len(data) > MAX_INPUT_BACKLOG:
             raise Busy("INPUT_BACKLOG", "The process is not reading its input; try again later.")
         self.last_activity = time.time()
+        for listener in self.input_listeners:
+            listener(self, data)
         if self._input_backlog:
             self._input_backlog += data
             return

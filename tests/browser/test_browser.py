@@ -18,6 +18,7 @@ import pytest
 from jupyter_ccmanager.server.demo.api import Bash, FakeAnthropic, Text, claude_env, prepare_home
 from tests.helpers.browser import (
     BASE_URL,
+    JS_VIEW,
     JS_WATCH_TITLE,
     LabPage,
     lab_server,
@@ -276,6 +277,40 @@ def test_flood_keeps_page_responsive(nb: LabPage, lab: JupyterServer) -> None:
     nb.page.keyboard.type("echo after-$((40+2))")
     nb.page.keyboard.press("Enter")
     nb.wait_text(FLOOD, "after-42")
+
+
+def conn_status(nb: LabPage, cell: int) -> str | None:
+    return nb.terminal(cell).locator(".ccm-conn").get_attribute("data-status")
+
+
+def test_words_after_stop_and_delete(nb: LabPage, lab: JupyterServer) -> None:
+    """A stop reads "stopped", a delete "deleted": no "exited (-1)"/"(-9)", no green dot, and
+    the notice leaves a TUI's alternate screen and colours before writing on its own line."""
+    require_claude()
+    claude = lab.session("claude-web")
+    assert lab.api("POST", f"sessions/{claude['id']}/stop", {}).ok
+    assert nb.wait_badge(CLAUDE, "stopped")["text"] == "stopped"
+    nb.wait_text(CLAUDE, "[session stopped; resume it to continue]", whole=True)
+    until(lambda: conn_status(nb, CLAUDE) == "ended", what="the dot says the session ended")
+    nb.screenshot("07-claude-stopped")
+    env = json.loads((lab.root / "claude_env.json").read_text())
+    assert lab.api("POST", f"sessions/{claude['id']}/resume", {"env": env}).ok
+    nb.wait_badge(CLAUDE, "idle", timeout=90)
+    assert conn_status(nb, CLAUDE) == "connected"
+
+    web = lab.session("web")
+    frame = r"printf '\033[?1049h\033[7m%s%s' TUI -FRAME; sleep 300"  # the echo is not the frame
+    assert lab.api("POST", f"sessions/{web['id']}/input", {"data": frame + "\r"}).ok
+    nb.wait_text(SHELL, "TUI-FRAME")
+    assert lab.api("DELETE", f"sessions/{web['id']}", params={"force": "1"}).status_code == 204
+    assert nb.wait_badge(SHELL, "deleted")["text"] == "deleted"
+    text = nb.wait_text(SHELL, "[session deleted]", whole=True)
+    assert "[session deleted]" in text.splitlines(), f"the notice has a line of its own:\n{text}"
+    assert "TUI-FRAME" not in text, "the notice is written on the normal screen"
+    buffer_type = nb.page.evaluate(f"(i) => ({JS_VIEW})(i).term.buffer.active.type", SHELL)
+    assert buffer_type == "normal"
+    until(lambda: conn_status(nb, SHELL) == "ended", what="no green dot after the delete")
+    nb.screenshot("08-shell-deleted")
 
 
 def test_no_page_errors(nb: LabPage) -> None:

@@ -21,7 +21,8 @@ EXPECTED = {
         "hello from a real terminal",
         "after stop: stopped",
         "after resume: idle",
-        DEMO_REPLY + "What was my previous question?",
+        # the stand-in answers from the whole (resumed) conversation, as Claude would
+        "your previous question was: In one sentence: what is a git worktree?",
         "sessions left: []",
     ],
     "parallel": [

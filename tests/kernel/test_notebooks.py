@@ -28,6 +28,9 @@ from tests.helpers.require import require_claude
 
 NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("*.ipynb"))
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
+#: Text no notebook output may contain: a screen read after wait_for("idle") is the
+#: finished turn, not its spinner; replies keep their spaces.
+UNEXPECTED = ["(running stop hook", "yousaid:", "DemoMode("]
 #: Notebooks whose first claude session is displayed as a live terminal widget.
 SHOWS_WIDGET = {"quickstart", "automation", "parallel"}
 
@@ -118,6 +121,8 @@ def test_notebook_runs_in_demo_mode(path: Path, server: JupyterServer) -> None:
     text = outputs_text(nb)
     missing = [want for want in EXPECTED.get(path.stem, []) if want not in text]
     assert not missing, f"{path.name}: missing {missing} in outputs:\n{text[-4000:]}"
+    found = [bad for bad in UNEXPECTED if bad in text]
+    assert not found, f"{path.name}: {found} in outputs:\n{text[-4000:]}"
     if path.stem in SHOWS_WIDGET:
         assert WIDGET_MIME in mime_types(nb), "no live terminal widget was displayed"
 

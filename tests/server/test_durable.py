@@ -182,9 +182,11 @@ class TestCulling:
         return {"cull_idle_timeout": 1.0}
 
     async def test_idle_unwatched_sessions_are_stopped(self, api: Api, jp_ws_fetch: Any) -> None:
-        lonely = await api.create(command=["sh", "-c", "exec cat"])
-        watched = await api.create(command=["sh", "-c", "exec cat"])
+        # (a program that printed nothing yet is starting, not idle: these say hello)
+        lonely = await api.create(command=["sh", "-c", "echo hello; exec cat"])
+        watched = await api.create(command=["sh", "-c", "echo hello; exec cat"])
         viewer = await open_viewer(jp_ws_fetch, watched["id"])
+        await wait_state(api, watched["id"], "idle")
         culled = await wait_state(api, lonely["id"], "stopped", timeout=20)
         assert culled["state"] == "stopped"
         assert (await api.get(watched["id"]))["state"] == "idle"

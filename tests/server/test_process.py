@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import signal
 from pathlib import Path
 from typing import Any
@@ -76,12 +77,17 @@ async def test_exit_detected_while_grandchild_keeps_pty(api: Api) -> None:
     assert done["exit_code"] == 4
 
 
-async def test_delete_running_session_leaves_no_process(api: Api) -> None:
+@pytest.mark.parametrize(
+    "job", ["sleep 300 &", "sleep 300 & disown", "nohup sleep 300 >/dev/null 2>&1 &"]
+)
+async def test_delete_running_session_leaves_no_process(api: Api, job: str) -> None:
+    """A background job the shell does not (or cannot) hang up dies with its session."""
     model = await api.create()
-    await api.send(model["id"], "sleep 300 &\r")
+    await wait_state(api, model["id"], "idle", timeout=60)
+    await api.send(model["id"], f"{job}\r")
     group = await auntil(
         lambda: (members := session_members(model["pid"])) and len(members) >= 2 and members,
-        what="the background sleep",
+        what="the background job",
     )
     status, _ = await api.call("DELETE", "sessions", model["id"])
     assert status == 204
@@ -103,3 +109,26 @@ def test_auto_enabled_server_and_shutdown(tmp_path: Path) -> None:
     finally:
         assert server.stop() is not None
     assert wait_gone(pids) == [], "no session process outlives the server"
+
+
+class TestMissingDefaultCli:
+    @pytest.fixture
+    def ccm_config(self) -> dict[str, Any]:
+        return {"default_agent": "claude", "agents": {"claude": {"argv": ["claude-not-here-xyz"]}}}
+
+    async def test_is_logged_at_start(self, manager: Any) -> None:
+        """A new user reads the server log before an error in a cell: say it at start."""
+        said: list[str] = []
+        handler = logging.Handler()
+        handler.emit = lambda record: said.append(record.getMessage())  # type: ignore[method-assign]
+        manager.log.addHandler(handler)
+        try:
+            # what __init__ ran before this handler could listen
+            other = type(manager)(
+                root_dir=manager.root_dir, server_url="", parent=manager.parent, log=manager.log
+            )
+            other._liveness.stop()
+        finally:
+            manager.log.removeHandler(handler)
+        said = [m for m in said if "the default agent 'claude' cannot start" in m]
+        assert len(said) == 1 and "npm install -g @anthropic-ai/claude-code" in said[0], said

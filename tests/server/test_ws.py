@@ -140,7 +140,12 @@ async def test_exit_message_after_last_byte(api: Api, jp_ws_fetch: Any) -> None:
     viewer = await open_viewer(jp_ws_fetch, model["id"])
     viewer.type("now\r")
     await viewer.until_message("exit")
-    assert viewer.messages[-1] == {"type": "exit", "exit_code": 7}
+    assert viewer.messages[-1] == {
+        "type": "exit",
+        "exit_code": 7,
+        "state": "exited",
+        "reason": "exited",
+    }
     assert viewer.output.endswith(b"bye-now")
     await viewer.until_message("state", state="exited")
     viewer.close()

@@ -9,16 +9,32 @@ export const STATE_LABELS = {
   waiting: "waiting for you",
   exited: "exited",
   stopped: "stopped",
+  deleted: "deleted",
 };
 
 /**
- * A state's badge text; an exited session's exit code is part of it.
+ * A state's badge text, in the words of someone who did not read the code: a
+ * stopped session is "stopped" whatever signal ended it, an exited one says
+ * how it ended only when that was not a plain exit.
  * @param {string} state
  * @param {number | null | undefined} exitCode
  */
 export function stateLabel(state, exitCode) {
   const label = STATE_LABELS[state] || state;
-  return state === "exited" && typeof exitCode === "number" ? `${label} (${exitCode})` : label;
+  if (state !== "exited" || typeof exitCode !== "number" || exitCode === 0) return label;
+  return exitCode > 0 ? `${label} (code ${exitCode})` : `killed (signal ${-exitCode})`;
+}
+
+/**
+ * The line a terminal view writes when its session's process ends.
+ * @param {string | undefined} reason "stopped", "deleted" or "exited" (the server's exit message)
+ * @param {number | null | undefined} exitCode
+ */
+export function endNotice(reason, exitCode) {
+  if (reason === "stopped") return "[session stopped; resume it to continue]";
+  if (reason === "deleted") return "[session deleted]";
+  if (typeof exitCode !== "number" || exitCode === 0) return "[process exited]";
+  return exitCode > 0 ? `[process exited with code ${exitCode}]` : `[process killed by signal ${-exitCode}]`;
 }
 
 /**

@@ -14,7 +14,11 @@ const CONNECTION_LABELS = {
   connected: "connected",
   offline: "disconnected, reconnecting…",
   failed: "not connected",
+  ended: "connected; the session has ended",
 };
+
+/** States in which no process runs: the dot is not green then, whatever the socket does. */
+const ENDED = new Set(["stopped", "exited", "deleted"]);
 
 export class StatusBar {
   /** @param {HTMLElement} frame the view's root element (receives data-state) */
@@ -35,6 +39,9 @@ export class StatusBar {
     this.state = "";
     /** @type {number | null | undefined} */
     this.exitCode = null;
+    /** @type {ConnectionStatus} */
+    this.connection = "connecting";
+    this.connDetail = "";
     this.setState("starting", "");
     this.setConnection("connecting");
   }
@@ -68,12 +75,17 @@ export class StatusBar {
     this.badge.title = detail ? `${label}: ${detail}` : label;
     setText(this.detail, detail || "");
     this.frame.dataset.state = this.state;
+    this._drawConnection();
   }
 
-  /** @param {number | null} code */
-  setExitCode(code) {
+  /**
+   * The process ended (the server's exit message): show the state it ended in.
+   * @param {string | undefined} reason "stopped", "deleted" or "exited"
+   * @param {number | null} code
+   */
+  setEnded(reason, code) {
     this.exitCode = code;
-    this.setState("exited", "");
+    this.setState(reason === "deleted" ? "deleted" : reason === "stopped" ? "stopped" : "exited", "");
   }
 
   /**
@@ -81,9 +93,17 @@ export class StatusBar {
    * @param {string} [detail] why, e.g. the close reason
    */
   setConnection(status, detail = "") {
+    this.connection = status;
+    this.connDetail = detail;
+    this._drawConnection();
+  }
+
+  _drawConnection() {
+    const ended = this.connection === "connected" && ENDED.has(this.state);
+    const status = ended ? "ended" : this.connection;
     this.conn.dataset.status = status;
     const label = CONNECTION_LABELS[status] || status;
-    this.conn.title = detail ? `${label} (${detail})` : label;
+    this.conn.title = this.connDetail ? `${label} (${this.connDetail})` : label;
   }
 
   /**

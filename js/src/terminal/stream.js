@@ -13,7 +13,7 @@ const ACK_EVERY = 64 * 1024;
 
 export class OutputStream {
   /**
-   * @param {Pick<import("@xterm/xterm").Terminal, "write">} term
+   * @param {Pick<import("@xterm/xterm").Terminal, "write"> & {buffer?: import("@xterm/xterm").Terminal["buffer"]}} term
    * @param {(offset: number) => void} sendAck
    */
   constructor(term, sendAck) {
@@ -88,15 +88,25 @@ export class OutputStream {
 
   /**
    * A dim line of our own in the terminal (not part of the session's output).
+   * With `reset` (e.g. leave the alternate screen, plain attributes), those
+   * sequences go first and the line starts fresh only if the cursor is not at
+   * a line's start already; else it follows a newline.
    * @param {string} text
    * @param {number} [processedTo] the offset that counts as processed once it is written
+   * @param {string} [reset] sequences written before the notice
    */
-  notice(text, processedTo) {
+  notice(text, processedTo, reset = "") {
     const done = this.guard.enqueue(false);
-    this.term.write(`\r\n\x1b[0;2m${text}\x1b[0m\r\n`, () => {
-      done();
-      if (processedTo !== undefined) this._processedTo(processedTo);
-    });
+    const line = (/** @type {string} */ fresh) =>
+      this.term.write(`${fresh}\x1b[0;2m${text}\x1b[0m\r\n`, () => {
+        done();
+        if (processedTo !== undefined) this._processedTo(processedTo);
+      });
+    if (!reset) {
+      line("\r\n");
+      return;
+    }
+    this.term.write(reset, () => line(this.term.buffer?.active?.cursorX === 0 ? "" : "\r\n"));
   }
 
   /**

@@ -9,6 +9,7 @@ import { WebLinksAddon } from "@xterm/addon-web-links";
 import { WebglAddon } from "@xterm/addon-webgl";
 
 import { h } from "../common/dom.js";
+import { endNotice } from "../common/format.js";
 import { isTerminalResponse } from "./replay-guard.js";
 import { StatusBar } from "./statusbar.js";
 import { OutputStream } from "./stream.js";
@@ -186,8 +187,10 @@ export class TerminalView {
         break;
       case "exit": {
         const code = typeof msg.exit_code === "number" ? msg.exit_code : null;
-        this.bar.setExitCode(code);
-        this.stream.notice(code === null ? "[process exited]" : `[process exited with code ${code}]`);
+        this.bar.setEnded(msg.reason, code);
+        // The TUI may have left the alternate screen, odd attributes and a hidden
+        // cursor mid-line: undo those first, so the notice reads on a line of its own.
+        this.stream.notice(endNotice(msg.reason, code), undefined, "\x1b[?1049l\x1b[0m\x1b[?25h");
         break;
       }
       case "gap":

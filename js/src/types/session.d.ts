@@ -44,7 +44,8 @@ export type ServerMessage =
   | { type: "state"; state: string; state_detail?: string }
   | { type: "session"; session: Session }
   | { type: "resize"; cols: number; rows: number }
-  | { type: "exit"; exit_code?: number | null }
+  /** `state`: what the session is now; `reason`: "stopped", "deleted" or "exited" */
+  | { type: "exit"; exit_code?: number | null; state?: string; reason?: string }
   /** output `from`..`to` is lost (it left the replay buffer) */
   | { type: "gap"; from: number; to: number }
   | { type: "error"; code?: string; message?: string }
@@ -56,7 +57,7 @@ export interface ClientMessage {
   [more: string]: unknown;
 }
 
-export type ConnectionStatus = "connecting" | "connected" | "offline" | "failed";
+export type ConnectionStatus = "connecting" | "connected" | "offline" | "failed" | "ended";
 
 /** What a transport reports to its view (see transport/connection.js). */
 export interface TransportHandlers {

@@ -2,7 +2,8 @@
 
 Each rule is a regular expression searched in the bottom part of the screen.
 The first matching ``waiting`` rule wins (its ``detail`` becomes
-``state_detail``), then ``busy``; a screen matching neither is idle once it has
+``state_detail``), then ``busy``; ``settling`` rules say the screen still shows
+a finished turn's work; a screen matching neither is idle once it has
 been still for the profile's debounce. These strings change between CLI
 versions; hooks (see ``hooks.py``) are the primary signal, these the fallback.
 """
@@ -31,5 +32,20 @@ CLAUDE_RULES: dict[str, list[dict[str, str]]] = {
         {"pattern": r"(?i)esc to interrupt"},
         {"pattern": r"(?i)ctrl\+c to interrupt"},
         {"pattern": r"…\s*\(\d+s\b"},
+    ],
+    # Read over the whole bottom of the screen (not only below the rule): the turn
+    # is over for the hooks but still ending on screen, e.g. the spinner line
+    # "✢ Moseying… (running stop hook)" above the prompt box. A Stop hook's idle
+    # waits for these to go (a little while at most).
+    "settling": [
+        {"pattern": r"(?i)\(running stop hook"},
+        {"pattern": r"^\s*\S \w+…\s*\("},
+    ],
+    # Lines that are the TUI's own, never part of a reply read from the output:
+    # spinners, "✻ Baked for 2s", hints under the box.
+    "chrome": [
+        {"pattern": r"^\s*\S \w+…"},
+        {"pattern": r"^\s*\S \w+ for \d+(\.\d+)?m?s\b"},
+        {"pattern": r"(?i)\(running stop hook|esc to interrupt|\? for shortcuts"},
     ],
 }

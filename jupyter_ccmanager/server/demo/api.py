@@ -133,18 +133,36 @@ def _last_user_blocks(body: Json) -> list[Json]:
     return []
 
 
+def _typed_text(blocks: list[Json]) -> str:
+    """What the person typed in one user message: its last text block that is not
+    something the CLI injected (``<system-reminder>``, ``<command-name>``, ...)."""
+    texts = [
+        b.get("text", "").strip()
+        for b in blocks
+        if b.get("type") == "text" and not b.get("text", "").lstrip().startswith("<")
+    ]
+    return texts[-1] if texts else ""
+
+
 def prompt_of(body: Json) -> str:
     """The prompt a conversation request answers, or ``""``.
 
     The CLI sends the typed text as the last text block of the newest user
     message, after ``<system-reminder>`` blocks it injects.
     """
-    texts = [
-        b.get("text", "")
-        for b in _last_user_blocks(body)
-        if b.get("type") == "text" and not b.get("text", "").startswith("<system-reminder>")
-    ]
-    return texts[-1].strip() if texts else ""
+    return _typed_text(_last_user_blocks(body))
+
+
+def prompts_in(body: Json) -> list[str]:
+    """Every prompt of the conversation, oldest first: the CLI sends the whole
+    conversation (a resumed one too) in each request, as the real API gets it."""
+    found = []
+    for message in body.get("messages") or []:
+        if isinstance(message, dict) and message.get("role") == "user":
+            text = _typed_text(_blocks(message))
+            if text:
+                found.append(text)
+    return found
 
 
 def _tool_result_text(body: Json) -> str | None:
@@ -172,12 +190,34 @@ def _default_reply(body: Json) -> Text | ToolUse:
     """
     result = _tool_result_text(body)
     if result is not None:
-        return Text(f"Demo mode (no Anthropic API): the tool returned: {result.strip()[:300]}")
+        return Text(f"{DEMO} the tool returned: {result.strip()[:300]}")
     prompt = prompt_of(body)
     run = _RUN_PROMPT.fullmatch(prompt)
     if run:
         return Bash(run.group(1).strip(), "Demo mode: run the command you asked for")
-    return Text(f"Demo mode (no Anthropic API): you said: {prompt[:500]}")
+    return Text(_memory_reply(prompt, prompts_in(body)) or f"{DEMO} you said: {prompt[:500]}")
+
+
+DEMO = "Demo mode (no Anthropic API):"
+_PREVIOUS = re.compile(
+    r"(?i)\b(previous|last|earlier)\s+(question|prompt|message)\b|what did i (just )?(ask|say)"
+)
+_FIRST = re.compile(r"(?i)\bfirst\s+(question|prompt|message)\b")
+
+
+def _memory_reply(prompt: str, prompts: list[str]) -> str | None:
+    """Answer a question about the conversation from the conversation itself, so
+    the demo shows what a resumed Claude conversation really remembers."""
+    earlier = prompts[:-1] if prompts and prompts[-1] == prompt else prompts
+    if _FIRST.search(prompt):
+        which, found = "first", earlier[0] if earlier else None
+    elif _PREVIOUS.search(prompt):
+        which, found = "previous", earlier[-1] if earlier else None
+    else:
+        return None
+    if found is None:
+        return f"{DEMO} this conversation has no earlier question."
+    return f"{DEMO} your {which} question was: {found[:500]}"
 
 
 def _side_reply(body: Json) -> Text:

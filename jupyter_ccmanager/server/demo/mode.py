@@ -11,11 +11,9 @@ from __future__ import annotations
 
 import os
 import secrets
-import shutil
 from pathlib import Path
 
 from jupyter_ccmanager.server.demo.api import FakeAnthropic, claude_env, prepare_home
-from jupyter_ccmanager.server.owner import alive, this_server
 
 
 def wanted(setting: str) -> bool:
@@ -33,18 +31,17 @@ class DemoMode:
     """The running stand-in API and the demo HOME shared by demo sessions.
 
     The API accepts only a key made for this server (set in our sessions'
-    environment) and keeps no request bodies. The HOME may be shared with
-    other servers on the same data dir: each live server leaves a marker in
-    ``HOME/.ccm-servers/``, and the last one to close removes the HOME.
+    environment) and keeps no request bodies. The HOME is never removed: it
+    holds the demo conversations' transcripts (a session resumed after a
+    restart reopens its conversation), and other servers on the same data dir
+    may be using it.
     """
 
     def __init__(self, home: str) -> None:
         self.home = home
         self.api_key = "sk-ant-api03-demo-" + secrets.token_urlsafe(32)
         self.api = FakeAnthropic(api_key=self.api_key, keep=0).start()
-        self._marker = Path(home, MARKERS, this_server().replace(":", "-"))
-        self._marker.parent.mkdir(parents=True, exist_ok=True)
-        self._marker.touch()
+        Path(home).mkdir(parents=True, exist_ok=True)
 
     def env_for(self, cwd: str) -> dict[str, str]:
         """Environment for one claude session in ``cwd`` (trusted in the demo HOME)."""
@@ -53,13 +50,6 @@ class DemoMode:
         return {**env, "CCM_DEMO_MODE": "1"}
 
     def close(self) -> None:
+        """Stop the stand-in; the HOME stays: it holds the demo conversations'
+        transcripts, which a session resumed after a restart reopens."""
         self.api.stop()
-        self._marker.unlink(missing_ok=True)
-        others = [m.name for m in self._marker.parent.glob("*")]
-        if any(alive(name.replace("-", ":", 1)) for name in others):
-            return  # another live server's sessions still use this HOME
-        shutil.rmtree(self.home, ignore_errors=True)
-
-
-#: Folder in the demo HOME with one marker file per live server using it.
-MARKERS = ".ccm-servers"

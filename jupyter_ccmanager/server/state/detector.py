@@ -10,7 +10,10 @@ sees but lag the bytes a little and change with the CLI's UI. So:
 - a screen that matches a ``waiting`` or ``busy`` rule sets that state;
 - a screen that matches nothing counts as idle once the output has been still
   for the profile's debounce (and, after a hook said "waiting", only after a
-  longer grace: a stale waiting is better than a false idle).
+  longer grace: a stale waiting is better than a false idle);
+- a Stop hook's idle waits (``STOP_SETTLE`` at most) while the screen still
+  shows the turn ending (``settling`` rules: Claude runs its stop hooks under a
+  spinner), so whoever waited for idle reads the finished screen, not the spinner.
 """
 
 from __future__ import annotations
@@ -31,6 +34,8 @@ WAITING_GRACE = 3.0
 #: earlier can be lost), unless that hook has not come after this many seconds.
 START_HOOK_WAIT = 10.0
 SCREEN_LINES = 24  # rules look at the bottom of the screen only
+#: Longest wait, after a hook said idle, for the screen to stop showing the turn's end.
+STOP_SETTLE = 3.0
 
 #: Hook event → (state, detail); Notification is keyed by its notification_type.
 HOOK_STATES: dict[str, tuple[str, str | None]] = {
@@ -63,11 +68,17 @@ def compile_rules(rules: dict[str, list[dict[str, str]]]) -> list[tuple[str, str
     return compiled
 
 
+def bottom_lines(lines: list[str]) -> list[str]:
+    """The last ``SCREEN_LINES`` lines down to the last non-blank one (a fresh
+    screen draws at the top; its bottom is blank)."""
+    while lines and not lines[-1].strip():
+        lines = lines[:-1]
+    return lines[-SCREEN_LINES:]
+
+
 def rule_region(lines: list[str], separator: Any | None) -> str:
     """The bottom of the screen that rules read: below the last separator line."""
-    while lines and not lines[-1].strip():
-        lines = lines[:-1]  # a fresh screen draws at the top; its bottom is blank
-    lines = lines[-SCREEN_LINES:]
+    lines = bottom_lines(lines)
     if separator is not None:
         for index in range(len(lines) - 1, -1, -1):
             if separator.match(lines[index]):
@@ -91,6 +102,8 @@ class StateDetector:
         self.session = session
         self.feeder = feeder
         self.rules = compile_rules(profile.rules)
+        self.settling = [re.compile(r["pattern"], re.M) for r in profile.rules.get("settling", [])]
+        self.idle_pending_until = 0.0  # a hook said idle; the screen has not settled yet
         self.separator = re.compile(profile.region) if profile.region else None
         self.debounce = profile.idle_debounce
         self.hook_state: tuple[str, str | None] | None = None
@@ -103,6 +116,7 @@ class StateDetector:
     def on_spawn(self) -> None:
         self.spawned_at = time.monotonic()
         self.hook_state, self.hook_at = None, 0.0
+        self.idle_pending_until = 0.0
 
     # ------------------------------------------------------------------ hooks
     def on_hook(self, payload: dict[str, Any]) -> None:
@@ -110,7 +124,17 @@ class StateDetector:
         target = hook_target(payload)
         if target is None or not self.session.state.live:
             return
+        if target[0] == IDLE and self.session.state.value == STARTING:
+            # SessionStart comes before the TUI has drawn: idle once it has (evaluate).
+            self.hook_state = target
+            self.evaluate()
+            return
         self.hook_state, self.hook_at = target, time.monotonic()
+        self.idle_pending_until = 0.0
+        if target[0] == IDLE and self.screen_settling():
+            self.idle_pending_until = self.hook_at + STOP_SETTLE
+            self._later(0.05)
+            return
         self.session.state.set(*target)
 
     # ----------------------------------------------------------------- screen
@@ -119,13 +143,32 @@ class StateDetector:
         self.feeder.catch_up()
         return match_screen(self.rules, rule_region(self.feeder.model.lines(), self.separator))
 
+    def screen_settling(self) -> bool:
+        """Whether the screen still shows a turn ending (a spinner, stop hooks running)."""
+        if not self.settling:
+            return False
+        self.feeder.catch_up()
+        text = "\n".join(bottom_lines(self.feeder.model.lines()))
+        return any(pattern.search(text) for pattern in self.settling)
+
     def evaluate(self) -> None:
         """Re-read the screen (called after each screen update and by timers)."""
         state = self.session.state
         if state.value not in LIVE_STATES:
             return
         now = time.monotonic()
-        text = rule_region(self.feeder.model.lines(), self.separator)
+        if self.idle_pending_until:
+            if now < self.idle_pending_until and self.screen_settling():
+                self._later(0.1)
+                return
+            self.idle_pending_until = 0.0
+            self.hook_at = now  # the screen may lag the idle a moment: keep the hook's word
+            state.set(IDLE)
+            return
+        lines = self.feeder.model.lines()
+        if state.value == STARTING and not any(line.strip() for line in lines):
+            return  # nothing drawn yet, no prompt to type at (the first output re-evaluates)
+        text = rule_region(lines, self.separator)
         seen, detail = match_screen(self.rules, text)
         since_hook = now - self.hook_at
         if seen == WAITING:

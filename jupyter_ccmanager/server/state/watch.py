@@ -63,7 +63,10 @@ class SessionWatch:
 
     def screen_busy(self) -> bool:
         """Whether the screen still shows the agent working (e.g. after its Stop hook)."""
-        return self.detector is not None and self.detector.screen_says()[0] == BUSY
+        detector = self.detector
+        return detector is not None and (
+            detector.screen_says()[0] == BUSY or detector.screen_settling()
+        )
 
     def screen_shows(self, text: str) -> bool:
         """Whether the screen shows the end of ``text`` (the TUI echoed what was typed).
