@@ -29,14 +29,18 @@ from jupyter_ccmanager.server.agents.profiles import AgentProfile, load_profiles
 from jupyter_ccmanager.server.errors import Conflict, Forbidden, NotFound
 from jupyter_ccmanager.server.prompt import run_prompt
 from jupyter_ccmanager.server.requests import (
+    CommitRequest,
     CreateRequest,
+    DiffQuery,
     ListQuery,
+    MergeRequest,
     OutputQuery,
     PromptRequest,
     ResizeRequest,
     ResumeRequest,
     UpdateRequest,
 )
+from jupyter_ccmanager.server.review import ops as review
 from jupyter_ccmanager.server.session import Session
 from jupyter_ccmanager.server.state.states import LIVE_STATES, STATES, STOPPED
 from jupyter_ccmanager.server.state.watch import SessionWatch
@@ -131,6 +135,8 @@ class CCSessionManager(LoggingConfigurable):
         self.event_listeners: list[Callable[[Session, dict[str, Any]], None]] = []
         self.watches: dict[str, SessionWatch] = {}
         self._pending: dict[str, Session] = {}
+        self._locks: dict[str, asyncio.Lock] = {}  # one per session: lifecycle operations
+        self._merge_lock = asyncio.Lock()  # merges move branches and checkouts: one at a time
         self.demo = demo  # claude sessions use the stand-in API when set
         self._liveness = PeriodicCallback(self._check_alive, 1000)
         self._liveness.start()
@@ -211,10 +217,11 @@ class CCSessionManager(LoggingConfigurable):
 
     async def _add_worktree(self, session: Session) -> None:
         branch = self.worktree_branch_template.format(name=session.name)
-        path, branch = await worktree.add(session.cwd, session.name, branch, self.worktree_dir)
-        session.cwd = session.worktree_path = path
-        session.branch = branch
-        await worktree.write_meta(path, self._record(session))
+        made = await worktree.add(session.cwd, session.name, branch, self.worktree_dir)
+        session.cwd = session.worktree_path = made.path
+        session.branch = made.branch
+        session.base_commit, session.base_branch = made.base_commit, made.base_branch
+        await worktree.write_meta(made.path, self._record(session))
 
     def _record(self, session: Session) -> dict[str, Any]:
         return {**session.model(), "base_argv": session.base_argv}
@@ -235,9 +242,16 @@ class CCSessionManager(LoggingConfigurable):
             session.output_listeners.append(self._mark_dirty)
         self._mark_dirty(session)
 
+    def lock(self, session: Session) -> asyncio.Lock:
+        """The session's lifecycle lock: stop, resume, delete, commit and merge never overlap."""
+        return self._locks.setdefault(session.id, asyncio.Lock())
+
     async def resume(self, session_id: str, request: ResumeRequest) -> dict[str, Any]:
         """Relaunch a stopped or exited session in its cwd, into the same buffer."""
-        session = self.get(session_id)
+        async with self.lock(self.get(session_id)):
+            return await self._resume(self.get(session_id), request)
+
+    async def _resume(self, session: Session, request: ResumeRequest) -> dict[str, Any]:
         if session.running:
             raise Conflict("ALREADY_RUNNING", f"Session {session.name} is running.")
         if not os.path.isdir(session.cwd):
@@ -337,7 +351,8 @@ class CCSessionManager(LoggingConfigurable):
 
     async def stop(self, session_id: str, force: bool = False) -> dict[str, Any]:
         session = self.get(session_id)
-        await self._stop(session, force=force)
+        async with self.lock(session):
+            await self._stop(session, force=force)
         return session.model()
 
     async def _stop(self, session: Session, force: bool = False) -> None:
@@ -347,6 +362,12 @@ class CCSessionManager(LoggingConfigurable):
     async def delete(self, session_id: str, force: bool = False) -> None:
         """Stop, remove a clean worktree (never its branch), forget the session for good."""
         session = self.get(session_id)
+        async with self.lock(session):
+            self.get(session_id)  # deleted while this call waited: 404
+            await self._delete(session, force)
+        self._locks.pop(session.id, None)
+
+    async def _delete(self, session: Session, force: bool) -> None:
         path = session.worktree_path
         if path and not force:
             await worktree.ensure_clean(path)  # refuse before anything changes
@@ -361,6 +382,30 @@ class CCSessionManager(LoggingConfigurable):
             await self.persistence.forget(session.id)
         self._emit(session, {"type": "deleted", "id": session.id})
         self.log.info("ccmanager: deleted session %s", session.name)
+
+    # ----------------------------------------------------------------- review
+    async def diff(self, session_id: str, query: DiffQuery) -> dict[str, Any] | str:
+        """What the session's worktree changed since its base (see :mod:`.review.ops`)."""
+        return await review.session_diff(self.get(session_id), query.format)
+
+    async def commit(self, session_id: str, request: CommitRequest) -> dict[str, Any]:
+        session = self.get(session_id)
+        async with self.lock(session):
+            result = await review.session_commit(session, request)
+        self._emit(session, {"type": "committed", "commit": result["commit"]})
+        return result
+
+    async def merge(self, session_id: str, request: MergeRequest) -> dict[str, Any]:
+        session = self.get(session_id)
+        async with self.lock(session), self._merge_lock:
+            result = await review.session_merge(session, request)
+            if session.worktree_path:
+                await worktree.write_meta(session.worktree_path, self._record(session))
+        if result["committed"]:
+            self._emit(session, {"type": "committed", "commit": result["committed"]})
+        event = {k: result[k] for k in ("commit", "into", "strategy")}
+        self._emit(session, {"type": "merged", **event})
+        return {**result, "session": session.model()}
 
     # ------------------------------------------------------------- monitoring
     def screen(self, session_id: str) -> dict[str, Any]:

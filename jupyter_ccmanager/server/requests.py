@@ -10,6 +10,7 @@ agent known, is the name free, is the cwd inside the root).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -194,6 +195,76 @@ class PromptRequest:
             timeout=float(timeout) if timeout is not None else cls.DEFAULT_TIMEOUT,
             wait=v.get_bool(body, "wait", default=True),
         )
+
+
+#: A branch name as ``into`` may give it (git check-ref-format decides the rest).
+BRANCH_RE = re.compile(r"^(?!-)(?!.*\.\.)[A-Za-z0-9._/-]{1,255}$")
+
+
+@dataclass(frozen=True)
+class DiffQuery:
+    """``GET sessions/{id}/diff?format=json|stat|patch``."""
+
+    FIELDS: ClassVar[frozenset[str]] = frozenset({"format"})
+    FORMATS: ClassVar[tuple[str, ...]] = ("json", "stat", "patch")
+
+    format: str = "json"
+
+    @classmethod
+    def parse(cls, query: dict[str, str]) -> DiffQuery:
+        unknown = set(query) - cls.FIELDS
+        if unknown:
+            raise v.bad_request(f"Unknown argument(s): {', '.join(sorted(unknown))}.",
+                                "UNKNOWN_FIELD")  # fmt: skip
+        fmt = query.get("format", "json")
+        if fmt not in cls.FORMATS:
+            raise v.bad_request(f"'format' must be one of {', '.join(cls.FORMATS)}.",
+                                "INVALID_VALUE")  # fmt: skip
+        return cls(format=fmt)
+
+
+@dataclass(frozen=True)
+class CommitRequest:
+    """``POST sessions/{id}/commit``: commit everything in the worktree."""
+
+    FIELDS: ClassVar[frozenset[str]] = frozenset({"message"})
+
+    message: str
+
+    @classmethod
+    def parse(cls, body: Body) -> CommitRequest:
+        _fields(body, cls.FIELDS)
+        message = v.get_str(body, "message", max_len=65536)
+        if not message or not message.strip():
+            raise v.bad_request("'message' is required.", "INVALID_VALUE")
+        return cls(message)
+
+
+@dataclass(frozen=True)
+class MergeRequest:
+    """``POST sessions/{id}/merge``: take the session's work into a branch."""
+
+    FIELDS: ClassVar[frozenset[str]] = frozenset({"into", "strategy", "commit", "message"})
+    STRATEGIES: ClassVar[tuple[str, ...]] = ("merge", "squash", "rebase")
+
+    into: str | None = None
+    strategy: str = "merge"
+    commit: bool = False  # commit uncommitted work first (else 409 WORKTREE_DIRTY)
+    message: str | None = None  # of the merge/squash (and of that first commit)
+
+    @classmethod
+    def parse(cls, body: Body) -> MergeRequest:
+        _fields(body, cls.FIELDS)
+        into = v.get_str(body, "into", max_len=255)
+        if into is not None and not BRANCH_RE.match(into):
+            raise v.bad_request(f"'into' is not a branch name: {into!r}.", "INVALID_BRANCH")
+        strategy = v.get_str(body, "strategy", max_len=16) or "merge"
+        if strategy not in cls.STRATEGIES:
+            raise v.bad_request(f"'strategy' must be one of {', '.join(cls.STRATEGIES)}.",
+                                "INVALID_VALUE")  # fmt: skip
+        message = v.get_str(body, "message", max_len=65536)
+        return cls(into=into, strategy=strategy, commit=v.get_bool(body, "commit"),
+                   message=message if message and message.strip() else None)  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -110,6 +110,12 @@ class Session:
         self.user = user
         self.branch: str | None = None
         self.worktree_path: str | None = None
+        self.base_commit: str | None = None  # the worktree's starting point (what diff compares to)
+        self.base_branch: str | None = None  # where its work merges by default
+        #: What a ``waiting`` agent asks ({kind, tool, input, message, options, serial}).
+        self.pending: dict[str, Any] | None = None
+        #: Permission rules given to the agent at creation ({allow, deny, permission_mode}).
+        self.policy: dict[str, Any] | None = None
         self.agent_session_id: str | None = None
         self.terminal_name: str | None = None
         self.hook_secret: str | None = None  # authenticates the agent's hook calls
@@ -162,6 +168,10 @@ class Session:
             "labels": dict(self.labels),
             "branch": self.branch,
             "worktree_path": self.worktree_path,
+            "base_commit": self.base_commit,
+            "base_branch": self.base_branch,
+            "pending": self.pending if self.state.value == "waiting" else None,
+            "policy": self.policy,
             "agent_session_id": self.agent_session_id,
             "user": self.user,
             "terminal_name": self.terminal_name,

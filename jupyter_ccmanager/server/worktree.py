@@ -10,28 +10,22 @@ keeps its branch: work is never lost.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from jupyter_ccmanager.server.errors import Conflict, InvalidRequest
+from jupyter_ccmanager.server.review import git as review_git
 
 META_FILE = "ccmanager.json"
 
 
 async def git(*args: str, cwd: str) -> tuple[int, str]:
     """Run git without blocking the event loop; returns (exit code, combined output)."""
-    try:
-        proc = await asyncio.create_subprocess_exec(
-            "git", *args, cwd=cwd, stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.STDOUT, env={**os.environ, "GIT_TERMINAL_PROMPT": "0"},
-        )  # fmt: skip
-    except FileNotFoundError:
-        raise InvalidRequest("GIT_NOT_FOUND", "git is not installed on the server.") from None
-    out, _ = await proc.communicate()
-    return proc.returncode or 0, out.decode("utf-8", "replace").strip()
+    result = await review_git.run(*args, cwd=cwd, merge_stderr=True)
+    return result.code, result.text
 
 
 async def repo_root(cwd: str) -> str:
@@ -41,9 +35,21 @@ async def repo_root(cwd: str) -> str:
     return out
 
 
-async def add(cwd: str, name: str, branch: str, worktree_dir: str) -> tuple[str, str]:
-    """Create the worktree; returns ``(path, branch)``."""
+@dataclass(frozen=True)
+class NewWorktree:
+    path: str
+    branch: str
+    base_commit: str  # what the session's diff compares against
+    base_branch: str | None  # where its work merges back by default (None: detached HEAD)
+
+
+async def add(cwd: str, name: str, branch: str, worktree_dir: str) -> NewWorktree:
+    """Create the worktree on a new ``branch`` from the repository's current HEAD."""
     root = await repo_root(cwd)
+    code, base_commit = await git("rev-parse", "--verify", "HEAD", cwd=root)
+    if code != 0:
+        raise Conflict("NO_COMMITS", f"The repository {root} has no commit to branch from yet.")
+    on_branch, base_branch = await git("symbolic-ref", "-q", "--short", "HEAD", cwd=root)
     parent = Path(root) / worktree_dir
     path = parent / name
     if path.exists():
@@ -52,10 +58,10 @@ async def add(cwd: str, name: str, branch: str, worktree_dir: str) -> tuple[str,
     ignore = parent / ".gitignore"
     if not ignore.exists():  # keep the main checkout's `git status` clean
         ignore.write_text("*\n")
-    code, out = await git("worktree", "add", "-b", branch, str(path), "HEAD", cwd=root)
+    code, out = await git("worktree", "add", "-b", branch, str(path), base_commit, cwd=root)
     if code != 0:
         raise Conflict("WORKTREE_FAILED", f"git worktree add failed: {out}")
-    return str(path), branch
+    return NewWorktree(str(path), branch, base_commit, base_branch if on_branch == 0 else None)
 
 
 async def write_meta(path: str, meta: dict[str, Any]) -> None:
