@@ -70,15 +70,13 @@ def snapshot(repo: Path, worktree: str) -> dict[str, Any]:
             str(p): p.read_bytes()
             for root in (repo, Path(worktree))
             for p in sorted(root.rglob("*"))
-            if p.is_file() and ".git" not in p.parts and ".worktrees" not in p.relative_to(root).parts
+            if p.is_file() and not {".git", ".worktrees"} & set(p.relative_to(root).parts)
         },
         "worktrees": git(repo, "worktree", "list", "--porcelain"),
     }
 
 
-async def test_base_is_recorded_and_diff_shows_every_kind_of_change(
-    api: Api, repo: Path
-) -> None:
+async def test_base_is_recorded_and_diff_shows_every_kind_of_change(api: Api, repo: Path) -> None:
     head = git(repo, "rev-parse", "HEAD")
     model = await start_on_worktree(api, repo)
     assert (model["base_commit"], model["base_branch"]) == (head, "main")
@@ -191,9 +189,7 @@ async def next_action(ws: Any, action: str, timeout: float = 20) -> dict[str, An
 
 
 @pytest.mark.parametrize("strategy", ["merge", "squash", "rebase"])
-async def test_merge_strategies(
-    api: Api, repo: Path, strategy: str, jp_ws_fetch: Any
-) -> None:
+async def test_merge_strategies(api: Api, repo: Path, strategy: str, jp_ws_fetch: Any) -> None:
     model = await start_on_worktree(api, repo)
     wt = Path(model["worktree_path"])
     base = model["base_commit"]
@@ -235,9 +231,7 @@ async def test_merge_strategies(
 
 
 @pytest.mark.parametrize("strategy", ["merge", "squash", "rebase"])
-async def test_conflict_leaves_both_sides_untouched(
-    api: Api, repo: Path, strategy: str
-) -> None:
+async def test_conflict_leaves_both_sides_untouched(api: Api, repo: Path, strategy: str) -> None:
     model = await start_on_worktree(api, repo)
     wt = Path(model["worktree_path"])
     commit_file(wt, "mod.txt", "the agent's version\n", "agent edit")
