@@ -57,14 +57,15 @@ def test_open_diff_then_commit_and_merge(
     assert panel.locator(".d2h-ins").count() >= 2 and panel.locator(".d2h-del").count() >= 1
     assert panel.locator("script").count() == 0, "file contents are shown as text, never run"
     assert "<script>alert(1)</script>" in panel.locator(".d2h-diff-table").first.text_content()
-    assert "+2 −1" in (panel.locator(".ccmd-diff-summary").text_content() or "")
+    assert "+2 \u22121" in (panel.locator(".ccmd-diff-summary").text_content() or "")
     dash.screenshot("10-diff")
 
     panel.locator("button[data-action=commit]").click()  # no message yet: asked for one
-    wait_until(lambda: "commit message" in (panel.locator(".ccmd-diff-status").text_content() or ""))
+    status = panel.locator(".ccmd-diff-status")
+    wait_until(lambda: "commit message" in (status.text_content() or ""), what="asked")
     panel.locator(".ccmd-commit-message").fill("Work from the dashboard")
     panel.locator("button[data-action=commit]").click()
-    wait_until(lambda: "Committed" in (panel.locator(".ccmd-diff-status").text_content() or ""))
+    wait_until(lambda: "Committed" in (status.text_content() or ""), what="committed")
     assert git(wt, "log", "-1", "--format=%s") == "Work from the dashboard"
     assert git(wt, "status", "--porcelain") == ""
 
@@ -74,16 +75,16 @@ def test_open_diff_then_commit_and_merge(
     git(repo, "commit", "-q", "-am", "user edit")
     moved = git(repo, "rev-parse", "HEAD")
     panel.locator("button[data-action=merge]").click()
-    status = panel.locator(".ccmd-diff-status.is-error")
-    wait_until(lambda: "MERGE_CONFLICT" in (status.text_content() or ""), what="conflict shown")
-    assert "notes.txt" in (status.text_content() or "")
+    error = panel.locator(".ccmd-diff-status.is-error")
+    wait_until(lambda: "MERGE_CONFLICT" in (error.text_content() or ""), what="conflict shown")
+    assert "notes.txt" in (error.text_content() or "")
     assert git(repo, "rev-parse", "HEAD") == moved and git(repo, "status", "--porcelain") == ""
     dash.screenshot("11-merge-conflict")
 
     git(repo, "reset", "-q", "--hard", before)  # the user takes their edit back
     panel.locator("select.ccmd-strategy").select_option("squash")
     panel.locator("button[data-action=merge]").click()
-    wait_until(lambda: "Merged into" in (panel.locator(".ccmd-diff-status").text_content() or ""))
+    wait_until(lambda: "Merged into" in (status.text_content() or ""), what="merged")
     wait_until(lambda: panel_files(dash) == 0, what="nothing left to merge")
     assert (repo / "notes.txt").read_text() == "one\n2\nthree\n"
     assert (repo / "added <by> agent.txt").exists()
