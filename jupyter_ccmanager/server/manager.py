@@ -26,9 +26,11 @@ from jupyter_ccmanager.server import launch, worktree
 from jupyter_ccmanager.server import validation as v
 from jupyter_ccmanager.server.agents.hooks import secret_matches
 from jupyter_ccmanager.server.agents.profiles import AgentProfile, load_profiles
+from jupyter_ccmanager.server.answer import answer, check_answer
 from jupyter_ccmanager.server.errors import Conflict, Forbidden, NotFound
 from jupyter_ccmanager.server.prompt import run_prompt
 from jupyter_ccmanager.server.requests import (
+    AnswerRequest,
     CommitRequest,
     CreateRequest,
     DiffQuery,
@@ -137,6 +139,7 @@ class CCSessionManager(LoggingConfigurable):
         self._pending: dict[str, Session] = {}
         self._locks: dict[str, asyncio.Lock] = {}  # one per session: lifecycle operations
         self._merge_lock = asyncio.Lock()  # merges move branches and checkouts: one at a time
+        self._answering: set[str] = set()  # sessions whose answer is being typed
         self.demo = demo  # claude sessions use the stand-in API when set
         self._liveness = PeriodicCallback(self._check_alive, 1000)
         self._liveness.start()
@@ -204,6 +207,13 @@ class CCSessionManager(LoggingConfigurable):
             on_event=self._on_session_event,
         )  # fmt: skip
         session.base_argv = base
+        if request.policy is not None:
+            if not profile.claude:
+                raise v.bad_request(
+                    f"'policy' is for claude sessions; agent {agent!r} has no permission rules.",
+                    "POLICY_NOT_SUPPORTED",
+                )
+            session.policy = request.policy.to_json()
         self._pending[session.id] = session  # holds the name and a slot while git runs
         try:
             if request.worktree:
@@ -348,6 +358,19 @@ class CCSessionManager(LoggingConfigurable):
             request.wait,
             (lambda: watch.screen_busy()) if watch is not None else (lambda: False),
         )
+
+    async def answer(self, session_id: str, request: AnswerRequest) -> dict[str, Any]:
+        """Answer what the waiting session asks; the first answer wins, others get 409."""
+        session = self.get(session_id)
+        pending, number = check_answer(session, request)  # no await before the keys: atomic
+        if session.id in self._answering:
+            raise Conflict("NOT_WAITING", f"Session {session.name} is being answered already.")
+        self._answering.add(session.id)
+        try:
+            result = await answer(session, self._profile(session), request, pending, number)
+        finally:
+            self._answering.discard(session.id)
+        return {**result, "session": session.model()}
 
     async def stop(self, session_id: str, force: bool = False) -> dict[str, Any]:
         session = self.get(session_id)

@@ -31,6 +31,7 @@ from jupyter_ccmanager.server.state.states import (
     IDLE,
     STARTING,
     STOPPED,
+    WAITING,
     SessionState,
     utcnow_iso,
 )
@@ -112,8 +113,10 @@ class Session:
         self.worktree_path: str | None = None
         self.base_commit: str | None = None  # the worktree's starting point (what diff compares to)
         self.base_branch: str | None = None  # where its work merges by default
-        #: What a ``waiting`` agent asks ({kind, tool, input, message, options, serial}).
-        self.pending: dict[str, Any] | None = None
+        #: Tells what a ``waiting`` agent asks ({kind, tool, input, message, options,
+        #: serial}); set by the session's watch, read only while waiting.
+        self.pending_source: Callable[[], dict[str, Any] | None] | None = None
+        self.last_input = 0.0  # time.time() of the last keys typed (not terminal replies)
         #: Permission rules given to the agent at creation ({allow, deny, permission_mode}).
         self.policy: dict[str, Any] | None = None
         self.agent_session_id: str | None = None
@@ -170,13 +173,19 @@ class Session:
             "worktree_path": self.worktree_path,
             "base_commit": self.base_commit,
             "base_branch": self.base_branch,
-            "pending": self.pending if self.state.value == "waiting" else None,
+            "pending": self.pending(),
             "policy": self.policy,
             "agent_session_id": self.agent_session_id,
             "user": self.user,
             "terminal_name": self.terminal_name,
             "state_history": list(self.state.history),
         }
+
+    def pending(self) -> dict[str, Any] | None:
+        """What the agent asks now (None unless ``waiting``)."""
+        if self.state.value != WAITING or self.pending_source is None:
+            return None
+        return self.pending_source()
 
     # -------------------------------------------------------------- lifecycle
     def spawn(self) -> None:
@@ -354,6 +363,8 @@ class Session:
         if len(self._input_backlog) + len(data) > MAX_INPUT_BACKLOG:
             raise Busy("INPUT_BACKLOG", "The process is not reading its input; try again later.")
         self.last_activity = time.time()
+        if not data.startswith((b"\x1b[", b"\x1b]", b"\x1bP")):  # a terminal's own replies
+            self.last_input = self.last_activity
         if self._input_backlog:
             self._input_backlog += data
             return
