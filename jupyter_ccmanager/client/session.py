@@ -14,7 +14,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
-from jupyter_ccmanager.client.diff import Diff
+from jupyter_ccmanager.client.answering import AnsweringMixin, OnWaiting
+from jupyter_ccmanager.client.review import ReviewMixin
 from jupyter_ccmanager.client.transport import NO_TIMEOUT, Call, Client, Plan
 from jupyter_ccmanager.client.waiting import check_states, wait_for_state
 
@@ -77,7 +78,7 @@ def _in_kernel() -> bool:
     return shell is not None and getattr(shell, "kernel", None) is not None
 
 
-class Session:
+class Session(ReviewMixin, AnsweringMixin):
     """Handle on one session. Get one from ``ccm.start()``, ``ccm.get()``, ``ccm.sessions()``."""
 
     def __init__(self, client: Client, model: Mapping[str, Any]) -> None:
@@ -224,19 +225,41 @@ class Session:
         """Coroutine twin of :meth:`send`."""
         await self._client.arun(self._p_post("input", {"data": text}))
 
-    def prompt(self, text: str, timeout: float | None = 600, wait: bool = True) -> str:
+    def prompt(
+        self,
+        text: str,
+        timeout: float | None = 600,
+        wait: bool = True,
+        on_waiting: OnWaiting | None = None,
+    ) -> str:
         """Submit a prompt, wait until the agent is idle or waiting, return its reply.
 
         The full answer (``state``, ``state_detail``, ``reply``) is kept in
         :attr:`last_prompt_result`: check ``state == "waiting"`` to see that the
         agent stopped to ask something. ``wait=False`` only submits.
         Raises :class:`Timeout` if no answer within ``timeout`` seconds.
-        """
-        return self._client.run(self._p_prompt(text, timeout, wait))
 
-    async def aprompt(self, text: str, timeout: float | None = 600, wait: bool = True) -> str:
-        """Coroutine twin of :meth:`prompt`."""
-        return await self._client.arun(self._p_prompt(text, timeout, wait))
+        ``on_waiting(session, pending)`` decides each question as it comes: return
+        ``True`` (approve), ``False`` (deny), an option key or label, or a
+        ``(choice, text)`` pair; ``None`` leaves the agent waiting and returns.
+        """
+        reply = self._client.run(self._p_prompt(text, timeout, wait))
+        if on_waiting is None or not wait:
+            return reply
+        return self._answer_as_they_come(reply, on_waiting, timeout)
+
+    async def aprompt(
+        self,
+        text: str,
+        timeout: float | None = 600,
+        wait: bool = True,
+        on_waiting: OnWaiting | None = None,
+    ) -> str:
+        """Coroutine twin of :meth:`prompt` (``on_waiting`` may be a coroutine function)."""
+        reply = await self._client.arun(self._p_prompt(text, timeout, wait))
+        if on_waiting is None or not wait:
+            return reply
+        return await self._aanswer_as_they_come(reply, on_waiting, timeout)
 
     def interrupt(self) -> None:
         """Interrupt the current work (Ctrl-C, or Esc for Claude, as the agent expects)."""
@@ -331,70 +354,6 @@ class Session:
     async def adelete(self, force: bool = False) -> None:
         """Coroutine twin of :meth:`delete`."""
         await self._client.arun(self._p_delete(force))
-
-    # -- review: a worktree session's work ---------------------------------------------
-
-    def _p_diff(self) -> Plan[Diff]:
-        return Diff((yield Call("GET", self._path("diff"), {"format": "json"})).json())
-
-    def _p_commit(self, message: str) -> Plan[str]:
-        result = yield from self._p_post("commit", {"message": message})
-        self._remember(result.get("session"))
-        return str(result["commit"])
-
-    def _p_merge(
-        self, strategy: str, into: str | None, commit: bool, message: str | None
-    ) -> Plan[dict[str, Any]]:
-        body = {"strategy": strategy, "into": into, "commit": commit, "message": message}
-        result: dict[str, Any] = yield from self._p_post(
-            "merge", {k: v for k, v in body.items() if v is not None}
-        )
-        self._remember(result.get("session"))
-        return result
-
-    def diff(self) -> Diff:
-        """What the session changed since its worktree's base commit, uncommitted and
-        untracked files included. Displays as a coloured diff; ``.files``, ``.patch``.
-        Raises :class:`NotAWorktree` for a session without a worktree."""
-        return self._client.run(self._p_diff())
-
-    async def adiff(self) -> Diff:
-        """Coroutine twin of :meth:`diff`."""
-        return await self._client.arun(self._p_diff())
-
-    def commit(self, message: str) -> str:
-        """Commit everything in the worktree (new files too); the new commit id.
-        Raises :class:`NothingToCommit` when there is nothing."""
-        return self._client.run(self._p_commit(message))
-
-    async def acommit(self, message: str) -> str:
-        """Coroutine twin of :meth:`commit`."""
-        return await self._client.arun(self._p_commit(message))
-
-    def merge(
-        self,
-        strategy: str = "merge",
-        into: str | None = None,
-        commit: bool = False,
-        message: str | None = None,
-    ) -> dict[str, Any]:
-        """Merge (``"merge"``, ``"squash"`` or ``"rebase"``) the session's work into ``into``
-        (default: the branch its worktree came from); returns ``{commit, previous, into, ...}``.
-
-        ``commit=True`` commits uncommitted work first (else :class:`WorktreeDirty`).
-        :class:`MergeConflict` (with ``.files``) and :class:`TargetDirty` change nothing.
-        """
-        return self._client.run(self._p_merge(strategy, into, commit, message))
-
-    async def amerge(
-        self,
-        strategy: str = "merge",
-        into: str | None = None,
-        commit: bool = False,
-        message: str | None = None,
-    ) -> dict[str, Any]:
-        """Coroutine twin of :meth:`merge`."""
-        return await self._client.arun(self._p_merge(strategy, into, commit, message))
 
     # -- display ----------------------------------------------------------------------
 
