@@ -1,5 +1,6 @@
-"""The dashboard's review panel in real Chromium: open a worktree session's diff
-(rendered by diff2html), see a refusal with the conflicting files, commit and merge.
+"""The dashboard's review panel and answer buttons in real Chromium: open a worktree
+session's diff (rendered by diff2html), see a refusal with the conflicting files, commit
+and merge; approve a waiting claude session's permission from its row.
 
 Uses the dashboard module's server (a real ``jupyter server`` subprocess whose root
 is a git repository) and page helpers; screenshots land in ``test-artifacts/dashboard``.
@@ -13,7 +14,10 @@ from pathlib import Path
 
 import pytest
 
+from jupyter_ccmanager.server.demo.api import Bash, FakeAnthropic, Text, claude_env, prepare_home
+
 from .browser import jp_asyncio_loop, jp_server_cleanup, wait_until  # noqa: F401 (fixtures)
+from .conftest import require_claude
 from .servers import ServerProcess
 from .test_dashboard import Dashboard, dash, server  # noqa: F401 (fixtures)
 
@@ -91,3 +95,36 @@ def test_open_diff_then_commit_and_merge(
     assert git(repo, "log", "-1", "--format=%s").startswith("feature/review-ui: work of session")
     dash.screenshot("12-merged")
     assert server.api("DELETE", f"sessions/{model['id']}").status_code == 204
+
+
+def test_approve_from_the_waiting_row(
+    dash: Dashboard,  # noqa: F811
+    server: ServerProcess,  # noqa: F811
+) -> None:
+    require_claude()
+    home = server.tmp / "claude-home-review"
+    prepare_home(home, [server.root])
+    with FakeAnthropic() as fake:
+        model = server.create(agent="claude", name="asks", env=claude_env(fake.url, home))
+        dash.open()
+        dash.wait_state("asks", "idle", timeout=90)
+        marker = server.root / "approved-in-dashboard"
+        fake.queue(Bash(f"touch {marker}", "Create a marker"), Text("Marker made."))
+        resp = server.api("POST", f"sessions/{model['id']}/prompt", {"text": "mark", "wait": False})
+        assert resp.status_code == 200, resp.text
+        dash.wait_state("asks", "waiting", timeout=60)
+        box = dash.page.locator(f"tr.ccmd-pending-row[data-for='{model['id']}']")
+        box.locator("button[data-key=no]").wait_for(state="visible", timeout=30_000)
+        assert box.locator(".ccmd-pending-q").text_content() == "Do you want to proceed?"
+        assert box.locator(".ccmd-pending-cmd").text_content() == f"Bash: touch {marker}"
+        keys = box.locator("button[data-action=answer]").evaluate_all(
+            "(bs) => bs.map((b) => b.dataset.key)"
+        )
+        assert keys == ["yes", "always", "no"]
+        dash.screenshot("13-waiting-question")
+        box.locator("button[data-key=yes]").click()
+        wait_until(marker.exists, timeout=60, what="the tool ran after the click")
+        dash.wait_state("asks", "idle", timeout=60)
+        assert box.count() == 0, "the question row is gone with the question"
+        dash.screenshot("14-answered")
+        assert server.api("DELETE", f"sessions/{model['id']}").status_code == 204

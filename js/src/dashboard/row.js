@@ -48,9 +48,11 @@ export class SessionRow {
     // What a waiting agent asks, with one button per answer, in a row of its own.
     this.pendingRow = h("tr", "ccmd-pending-row");
     this.pendingRow.dataset.for = model.id;
-    this.pendingBox = h("td", "ccmd-pending");
-    this.pendingBox.colSpan = 5;
-    this.pendingRow.append(this.pendingBox);
+    const pendingCell = h("td", "ccmd-pending-cell");
+    pendingCell.colSpan = 5;
+    this.pendingBox = h("div", "ccmd-pending"); // a flex box inside: a flex td loses its colspan
+    pendingCell.append(this.pendingBox);
+    this.pendingRow.append(pendingCell);
     this.pendingRow.addEventListener("click", (ev) => ev.stopPropagation());
     this.pendingKey = ""; // what the box shows now, so updates redraw only on change
     // Questions about this session ("Delete it?") get a full-width row of their
