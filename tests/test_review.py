@@ -262,7 +262,9 @@ async def test_dirty_worktree_and_dirty_target(api: Api, repo: Path) -> None:
     assert (status, err["code"]) == (409, "TARGET_DIRTY"), err
     after = snapshot(repo, str(wt))
     assert after["refs"] != before["refs"], "the worktree's work was committed first"
-    assert git(wt, "log", "-1", "--format=%s") == "agent work"
+    assert (
+        git(wt, "log", "-1", "--format=%s") == "Work of session rev"
+    )  # the message is the merge's
     assert after["files"] == before["files"]
     assert len(git(repo, "worktree", "list").splitlines()) == 2  # no temporary worktree left
     assert git(repo, "rev-parse", "main") == before["heads"][0]

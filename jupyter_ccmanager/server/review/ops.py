@@ -77,9 +77,12 @@ async def session_merge(session: Session, request: MergeRequest) -> dict[str, An
                 f"The worktree {path} has uncommitted changes; commit them first "
                 "(or merge with commit: true).",
             )
-        message = request.message or f"Work of session {session.name}"
-        committed = await commit_all(path, message)
-    message = request.message or await _default_message(session, path, into, request.strategy)
+        # A rebase keeps the commits as they are: there the message is this commit's.
+        mine = request.message if request.strategy == "rebase" else None
+        committed = await commit_all(path, mine or f"Work of session {session.name}")
+    message = (request.strategy != "rebase" and request.message) or await _default_message(
+        session, path, into, request.strategy
+    )
     result = await merge(path, into, request.strategy, message, session.branch)
     if await follow(path, result.commit):
         session.base_commit = result.commit
