@@ -12,14 +12,14 @@ tornado sends every message as one unmasked frame, so this is exact).
 
 from __future__ import annotations
 
-import base64
 import json
 import os
 import socket
-import time
 from typing import Any
 
 from tornado.websocket import WebSocketClientConnection, websocket_connect
+
+from tests.helpers.ws import stalled_viewer as raw_stalled_viewer
 
 from .server import BenchServer
 
@@ -186,19 +186,4 @@ def send_text_frame(sock: socket.socket, text: str) -> None:
 
 def stalled_viewer(server: BenchServer, path: str) -> socket.socket:
     """A raw socket that completes the WebSocket handshake on ``path``, then never reads."""
-    sock = socket.create_connection(("127.0.0.1", server.port))
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-    key = base64.b64encode(os.urandom(16)).decode()
-    sock.sendall(
-        (
-            f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\nUpgrade: websocket\r\n"
-            f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n"
-        ).encode()
-    )
-    head = b""
-    deadline = time.monotonic() + 10
-    while b"\r\n\r\n" not in head and time.monotonic() < deadline:
-        head += sock.recv(1)
-    if not head.startswith(b"HTTP/1.1 101"):
-        raise ConnectionError(f"handshake refused: {head[:200]!r}")
-    return sock
+    return raw_stalled_viewer(server.port, path)

@@ -31,7 +31,7 @@ async def run(ctx: Context) -> None:
         await stream_command(term_writer, server, fill)
         term_writer.close()
         await server.settle(ctx.pause)
-        buffered = (await server.session(session["id"]))["buffer_bytes"]
+        buffered = (await server.get_session(session["id"]))["buffer_bytes"]
         res.notes["replay.buffer_mib"] = f"{buffered / MiB:.2f}"
         for _ in range(max(ctx.runs, 3)):
             start = time.perf_counter()

@@ -1,13 +1,19 @@
 """Every REST response the suite receives, checked against ``server/rest-api.yml``.
 
-A test server loads this module as a server extension (``jpserver_extensions``);
-it adds a tornado output transform that sees each response to ``ccmanager/api``
-(status, headers, body) and checks it against the OpenAPI document: the route
-and method must be in it, the status must be one it lists, and a JSON body
-must validate against that status's schema. Findings go, one JSON line each,
-to the file named by ``CCM_OPENAPI_LOG``; the ``openapi_log`` fixture fails
-the test that caused any. Nothing of the server is replaced: the transform
-only reads what the real handlers send.
+Every test server loads this module, ``tests.helpers.openapi``, as a server
+extension: the in-process one through ``jp_server_config``
+(``ServerApp.jpserver_extensions``), the subprocesses of
+:mod:`tests.helpers.launcher` through ``--ServerApp.jpserver_extensions=``
+(with a ``PYTHONPATH`` under which ``tests`` imports). It adds a tornado
+output transform that sees each response to ``ccmanager/api`` (status,
+headers, body) and checks it against the OpenAPI document: the route and
+method must be in it, the status must be one it lists, and a JSON body must
+validate against that status's schema. Findings go, one JSON line per
+response, to the file named by ``CCM_OPENAPI_LOG`` (in the server's
+environment); the suite's autouse ``openapi_log`` fixture (a
+:class:`ResponseLog`) reads the lines recorded while a test ran, from every
+server, and fails the test if any has problems. Nothing of the server is
+replaced: the transform only reads what the real handlers send.
 """
 
 from __future__ import annotations
@@ -31,6 +37,8 @@ import jupyter_ccmanager.server
 SPEC_PATH = Path(jupyter_ccmanager.server.__file__).with_name("rest-api.yml")
 API_PREFIX = "ccmanager/api"
 LOG_ENV = "CCM_OPENAPI_LOG"
+#: The module name a server loads (``jpserver_extensions``).
+EXTENSION = __name__
 
 
 @dataclass(frozen=True)
@@ -178,3 +186,69 @@ def _jupyter_server_extension_points() -> list[dict[str, str]]:
 
 def _load_jupyter_server_extension(serverapp: Any) -> None:
     serverapp.web_app.add_transform(CheckingTransform)
+
+
+# -- reading the logs (in the test process) -------------------------------------------
+
+#: Logs of the subprocess servers started so far (:mod:`tests.helpers.launcher` adds them).
+_WATCHED: list[Path] = []
+
+
+def watch(path: Path) -> None:
+    """Include the log of another server in what :class:`ResponseLog` reads."""
+    if path not in _WATCHED:
+        _WATCHED.append(path)
+
+
+def read(path: Path, offset: int = 0) -> list[dict[str, Any]]:
+    """The records in one log from byte ``offset`` on (complete lines only)."""
+    return _read(path, offset)[0]
+
+
+def _read(path: Path, offset: int) -> tuple[list[dict[str, Any]], int]:
+    try:
+        with open(path, "rb") as f:
+            f.seek(offset)
+            data = f.read()
+    except FileNotFoundError:
+        return [], offset
+    complete = data[: data.rfind(b"\n") + 1]  # a server may be writing the last line now
+    records = [json.loads(line) for line in complete.splitlines() if line.strip()]
+    return records, offset + len(complete)
+
+
+class ResponseLog:
+    """The responses every test server recorded since this object was made (or :meth:`forget`).
+
+    ``own`` is the log of the in-process server (its ``CCM_OPENAPI_LOG``); the
+    logs of subprocess servers are found through :func:`watch`, including
+    those of servers started later.
+    """
+
+    def __init__(self, own: Path) -> None:
+        self.own = own
+        self._offsets: dict[Path, int] = {}
+        self.forget()
+
+    def _paths(self) -> list[Path]:
+        return [self.own, *_WATCHED]
+
+    def forget(self) -> None:
+        """Take what was recorded so far as seen (a test that sends wrong responses on purpose)."""
+        for path in self._paths():
+            self._offsets[path] = _read(path, self._offsets.get(path, 0))[1]
+
+    def records(self) -> list[dict[str, Any]]:
+        """Every response recorded since, from every server (``method, path, status, problems``)."""
+        found: list[dict[str, Any]] = []
+        for path in self._paths():
+            found += _read(path, self._offsets.get(path, 0))[0]
+        return found
+
+    def problems(self) -> list[str]:
+        """One line per finding: the request and what does not match the spec."""
+        return [
+            f"{r['method']} {r['path']} -> {r['status']}: {problem}"
+            for r in self.records()
+            for problem in r["problems"]
+        ]

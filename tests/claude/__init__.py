@@ -1,0 +1,1 @@
+"""The claude agent through the extension: the real claude CLI against a fake Messages API."""

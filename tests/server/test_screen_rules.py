@@ -1,0 +1,56 @@
+"""Claude screen rules on screens recorded from the real CLI (tests/screens/, claude 2.1.x)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from jupyter_ccmanager.server.agents.profiles import builtin_profiles
+from jupyter_ccmanager.server.state.detector import compile_rules, match_screen, rule_region
+from tests.helpers.paths import SCREENS
+
+EXPECTED = {
+    "idle.txt": ("idle", None),
+    "idle_typing.txt": ("idle", None),
+    "finished.txt": ("idle", None),
+    "finished_tool.txt": ("idle", None),
+    "interrupted.txt": ("idle", None),
+    "permission_cancelled.txt": ("idle", None),
+    "resumed.txt": ("idle", None),
+    "busy.txt": ("busy", None),
+    "busy_tool.txt": ("busy", None),
+    "busy_retrying.txt": ("busy", None),
+    "permission.txt": ("waiting", "permission"),
+    "question.txt": ("waiting", "question"),
+    "api_key.txt": ("waiting", "api_key"),
+    "trust.txt": ("waiting", "trust"),
+    "not_logged_in.txt": ("waiting", "login"),
+    "not_logged_in_prompt.txt": ("waiting", "login"),
+}
+
+
+@pytest.mark.parametrize(("name", "expected"), sorted(EXPECTED.items()))
+def test_recorded_screen(name: str, expected: tuple[str, str | None]) -> None:
+    profile = builtin_profiles()["claude"]
+    lines = (SCREENS / name).read_text().splitlines()
+    region = rule_region(lines, re.compile(profile.region))
+    assert match_screen(compile_rules(profile.rules), region) == expected
+
+
+def test_every_recorded_screen_has_an_expectation() -> None:
+    recorded = {p.name for p in SCREENS.glob("*.txt")}
+    unexplained = recorded - set(EXPECTED) - {
+        "api_error.txt", "busy_unreachable.txt", "exit_confirm.txt", "exited.txt",
+    }  # fmt: skip
+    assert not unexplained
+
+
+def test_reply_text_quoting_a_dialog_is_not_waiting() -> None:
+    """Words of a dialog above the prompt box (e.g. in a reply) do not count."""
+    profile = builtin_profiles()["claude"]
+    lines = (SCREENS / "finished.txt").read_text().splitlines()
+    box = max(i for i, line in enumerate(lines) if line.startswith("─" * 20)) - 2
+    lines[box - 1] = "● The CLI asks: Do you want to proceed? Esc to cancel"
+    region = rule_region(lines, re.compile(profile.region))
+    assert match_screen(compile_rules(profile.rules), region) == ("idle", None)
