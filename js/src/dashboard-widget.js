@@ -15,14 +15,14 @@
 
 import { h, setStyle } from "./common/dom.js";
 import { Api } from "./dashboard/api.js";
-import css from "./dashboard/dashboard.css";
+import css from "./dashboard/dashboard.raw.css";
 import { drawSummary, showNotice } from "./dashboard/dom.js";
 import { CreateForm } from "./dashboard/form.js";
 import { SessionList } from "./dashboard/list.js";
 import { followSessions } from "./dashboard/live.js";
 import { TerminalPanel } from "./dashboard/panel.js";
 import { SessionStore } from "./dashboard/store.js";
-import ownCss from "./dashboard/widget.css";
+import ownCss from "./dashboard/widget.raw.css";
 import { injectStyles } from "./terminal/styles.js";
 import { serverFromPage } from "./transport/pageconfig.js";
 

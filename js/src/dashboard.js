@@ -8,7 +8,7 @@
 
 import { h, setStyle } from "./common/dom.js";
 import { Api } from "./dashboard/api.js";
-import css from "./dashboard/dashboard.css";
+import css from "./dashboard/dashboard.raw.css";
 import { drawSummary, showNotice } from "./dashboard/dom.js";
 import { DiffPanel } from "./dashboard/diffview.js";
 import { CreateForm } from "./dashboard/form.js";

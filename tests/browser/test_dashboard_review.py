@@ -96,6 +96,13 @@ def test_open_diff_then_commit_and_merge(
     assert server.api("DELETE", f"sessions/{model['id']}").status_code == 204
 
 
+def ask_to_touch(on: JupyterServer, fake: FakeAnthropic, sid: str, marker: Path) -> None:
+    """Make claude session ``sid`` ask to ``touch marker`` (the prompt returns at once)."""
+    fake.queue(Bash(f"touch {marker}", "Create a marker"), Text("Marker made."))
+    resp = on.api("POST", f"sessions/{sid}/prompt", {"text": "mark", "wait": False})
+    assert resp.status_code == 200, resp.text
+
+
 def test_approve_from_the_waiting_row(
     dash: Dashboard,  # noqa: F811
     server: JupyterServer,  # noqa: F811
@@ -108,9 +115,7 @@ def test_approve_from_the_waiting_row(
         dash.open()
         dash.wait_state("asks", "idle", timeout=90)
         marker = server.root / "approved-in-dashboard"
-        fake.queue(Bash(f"touch {marker}", "Create a marker"), Text("Marker made."))
-        resp = server.api("POST", f"sessions/{model['id']}/prompt", {"text": "mark", "wait": False})
-        assert resp.status_code == 200, resp.text
+        ask_to_touch(server, fake, model["id"], marker)
         dash.wait_state("asks", "waiting", timeout=60)
         box = dash.page.locator(f"tr.ccmd-pending-row[data-for='{model['id']}']")
         box.locator("button[data-key=no]").wait_for(state="visible", timeout=30_000)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -23,6 +24,7 @@ from typing import Any
 
 import nbformat
 import pytest
+import requests
 
 from tests.helpers.launcher import JupyterServer
 from tests.helpers.notebooks import EXPECTED, outputs_text
@@ -77,21 +79,34 @@ def test_fresh_binder_environment_runs_the_quickstart(tmp_path: Path) -> None:
         p for p in os.environ.get("PATH", "").split(os.pathsep) if Path(p) != LOCAL_CLAUDE
     )
 
-    # 1. requirements.txt, from the repository root like repo2docker
+    # 1. requirements.txt, from the root of a clean clone like repo2docker (so
+    # nothing built or untracked in this checkout helps: the hatch build hook
+    # runs npm and builds the widget bundles and the Lab extension itself)
     t0 = time.monotonic()
+    clone = tmp_path / "clone"
+    run(["git", "clone", "-q", "--no-hardlinks", str(REPO), str(clone)])
     venv = tmp_path / "venv"
     bin_dir = venv / "bin"
     run([sys.executable, "-m", "venv", str(venv)])
     pip = [str(bin_dir / "pip"), "install", "-q", "--disable-pip-version-check"]
-    run([*pip, "-r", str(BINDER / "requirements.txt")], cwd=REPO, env=clean)
+    run([*pip, "-r", str(clone / "binder" / "requirements.txt")], cwd=clone, env=clean)
     timings["pip install -r binder/requirements.txt"] = time.monotonic() - t0
+
+    # 1b. the prebuilt JupyterLab extension came with it: enabled and OK, no rebuild
+    listed = run([str(bin_dir / "jupyter"), "labextension", "list"], cwd=tmp_path, env=clean)
+    text = listed.stdout + listed.stderr
+    lines = [line for line in text.splitlines() if "jupyter-ccmanager" in line]
+    assert len(lines) == 1, text
+    assert "enabled" in lines[0] and "OK" in lines[0] and "jupyter_ccmanager" in lines[0], lines
+    shared = venv / "share" / "jupyter" / "labextensions" / "jupyter-ccmanager"
+    assert (shared / "install.json").is_file() and (shared / "schemas").is_dir()
 
     # 2. postBuild, with `npm install -g` going to a private prefix
     t0 = time.monotonic()
     npm_prefix = tmp_path / "npm-global"
     path = os.pathsep.join([str(npm_prefix / "bin"), str(bin_dir), base_path])
     npm_env = {**clean, "npm_config_prefix": str(npm_prefix), "PATH": path}
-    run(["bash", str(BINDER / "postBuild")], cwd=REPO, env=npm_env)
+    run(["bash", str(clone / "binder" / "postBuild")], cwd=clone, env=npm_env)
     assert shutil.which("claude", path=path) == str(npm_prefix / "bin" / "claude")
     timings["postBuild"] = time.monotonic() - t0
 
@@ -113,6 +128,11 @@ def test_fresh_binder_environment_runs_the_quickstart(tmp_path: Path) -> None:
     t0 = time.monotonic()
     server = JupyterServer(tmp_path / "server", env=env, python=python, cwd=tmp_path).start()
     try:
+        # JupyterLab's page loads the extension (its federated entry) with no further step.
+        lab_page = requests.get(f"{server.url}lab", headers=server.headers, timeout=60)
+        assert lab_page.status_code == 200, lab_page.status_code
+        listed_in_page = re.search(r'"name":\s*"jupyter-ccmanager"', lab_page.text)
+        assert listed_in_page, "the extension is not in JupyterLab's page config"
         folder = server.root / "notebooks"
         folder.mkdir()
         shutil.copy(REPO / "notebooks" / "quickstart.ipynb", folder)

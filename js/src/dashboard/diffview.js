@@ -24,7 +24,9 @@ export class DiffPanel {
     this.sessionId = null;
     /** @type {string | null | undefined} base and HEAD the shown diff is for */
     this.shownFor = undefined;
-    setStyle(document, STYLE_ID, diff2htmlCss);
+    // Under JupyterLab's webpack build a node_modules .css goes through style-loader,
+    // which injects it itself and exports no string (see terminal/styles.js).
+    if (typeof diff2htmlCss === "string") setStyle(document, STYLE_ID, diff2htmlCss);
     this.el = h("section", "ccmd-panel ccmd-diff-panel");
     this.el.hidden = true;
     const bar = h("div", "ccmd-panel-bar");

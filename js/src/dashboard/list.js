@@ -18,10 +18,12 @@ export class SessionList {
    * @param {(id: string) => void} options.onOpen open a session's terminal
    * @param {(id: string) => void} options.onDeleted the server confirmed a deletion
    * @param {(text: string, err?: unknown) => void} options.onError show a failure
+   * @param {boolean} [options.openButton] rows get an "Open" button (see SessionRow)
    * @param {(id: string) => void} [options.onDiff] open a worktree session's diff
    */
-  constructor({ api, onOpen, onDeleted, onError, onDiff }) {
+  constructor({ api, onOpen, onDeleted, onError, openButton = false, onDiff }) {
     this.api = api;
+    this.openButton = openButton;
     this.onOpen = onOpen;
     this.onDiff = onDiff || (() => {});
     this.canDiff = Boolean(onDiff); // the notebook's dashboard widget has no diff panel
@@ -79,7 +81,9 @@ export class SessionList {
     for (const model of models) {
       let row = this.rows.get(model.id);
       if (!row) {
-        row = new SessionRow(model, (action, r, key) => this._act(action, r, key));
+        row = new SessionRow(model, (action, r, key) => this._act(action, r, key), {
+          openButton: this.openButton,
+        });
         if (!this.canDiff) row.buttons.diff.remove();
         this.rows.set(model.id, row);
       } else if (row.model !== model) {
@@ -119,12 +123,16 @@ export class SessionList {
   }
 
   /**
-   * @param {string} action stop | resume | delete | diff | answer
+   * @param {string} action open | stop | resume | delete | diff | answer
    * @param {SessionRow} row
    * @param {string} [key] the option an answer chose
    */
   async _act(action, row, key) {
     const name = row.model.name || row.id;
+    if (action === "open") {
+      this.onOpen(row.id);
+      return;
+    }
     if (action === "diff") {
       this.onDiff(row.id);
       return;

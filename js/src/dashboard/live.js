@@ -22,7 +22,7 @@ const TICK_MS = 10000;
  *   the store (null: it failed)
  * @param {() => void} options.onTick every TICK_MS (relative times)
  * @param {(text: string, err: unknown) => void} options.onError
- * @returns {{feed: EventFeed, stop: () => void}}
+ * @returns {{feed: EventFeed, stop: () => void, relist: () => Promise<void>}}
  */
 export function followSessions({ api, store, feedUrl, liveEl, onListed, onTick, onError }) {
   let listFailed = false;
@@ -58,6 +58,7 @@ export function followSessions({ api, store, feedUrl, liveEl, onListed, onTick, 
   }, TICK_MS);
   return {
     feed,
+    relist,
     stop() {
       clearInterval(timer);
       feed.close();

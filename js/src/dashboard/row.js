@@ -12,10 +12,12 @@ const RUNNING = new Set(["starting", "idle", "busy", "waiting"]);
 export class SessionRow {
   /**
    * @param {Session} model
-   * @param {(action: string, row: SessionRow, key?: string) => void} onAction stop | resume |
-   *   delete | diff | answer (with the option's key)
+   * @param {(action: string, row: SessionRow, key?: string) => void} onAction open | stop |
+   *   resume | delete | diff | answer (with the option's key)
+   * @param {{openButton?: boolean}} [options] openButton: an explicit "Open" button (the
+   *   JupyterLab sidebar, where a row click is easy to miss)
    */
-  constructor(model, onAction) {
+  constructor(model, onAction, { openButton = false } = {}) {
     this.id = model.id;
     this.onAction = onAction;
     this.busyAction = ""; // an action in flight: its button shows progress
@@ -32,7 +34,9 @@ export class SessionRow {
     this.clients = h("td", "ccmd-clients");
     this.activity = h("td", "ccmd-activity");
     this.actions = h("td", "ccmd-actions");
+    /** @type {Record<string, HTMLButtonElement>} */
     this.buttons = {
+      ...(openButton ? { open: button("Open", "", "Open its terminal in a tab", "open") } : {}),
       stop: button("Stop", "", "Stop the process (it can be resumed)", "stop"),
       resume: button("Resume", "", "Start it again (claude: same conversation)", "resume"),
       diff: button("Diff", "", "Review the worktree's changes: diff, commit, merge", "diff"),
@@ -44,7 +48,7 @@ export class SessionRow {
         this.onAction(action, this);
       });
     }
-    this.actions.append(this.buttons.stop, this.buttons.resume, this.buttons.diff, this.buttons.delete);
+    this.actions.append(...Object.values(this.buttons));
     // What a waiting agent asks, with one button per answer, in a row of its own.
     this.pendingRow = h("tr", "ccmd-pending-row");
     this.pendingRow.dataset.for = model.id;

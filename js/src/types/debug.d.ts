@@ -12,5 +12,7 @@ declare global {
   interface Window {
     /** the dashboard page's parts */
     ccmDashboard?: object;
+    /** the JupyterLab extension's parts (src/lab/index.js) */
+    ccmLab?: object;
   }
 }
