@@ -80,6 +80,9 @@ class CCManagerApp(ExtensionApp):
         return os.path.join(jupyter_data_dir(), "ccmanager", "sessions.sqlite")
 
     def initialize_settings(self) -> None:
+        # One log for the whole server side: the server's own (its handler,
+        # format and level), not the extension app's separate logger.
+        self.log = self._server.log
         self._adopt_package_loggers()
         demo = None
         if demomode.wanted(self.demo_mode.lower()):

@@ -351,12 +351,15 @@ class CCSessionManager(LoggingConfigurable):
     async def prompt(self, session_id: str, request: PromptRequest) -> dict[str, Any]:
         session = self.get(session_id)
         watch = self.watches.get(session.id)
+        if watch is None:
+            return await run_prompt(session, request.text, request.timeout, request.wait)
         return await run_prompt(
             session,
             request.text,
             request.timeout,
             request.wait,
-            (lambda: watch.screen_busy()) if watch is not None else (lambda: False),
+            watch.screen_busy,
+            (lambda: watch.screen_shows(request.text)) if watch.feeder is not None else None,
         )
 
     async def answer(self, session_id: str, request: AnswerRequest) -> dict[str, Any]:

@@ -26,6 +26,8 @@ ENTER_DELAY = 0.15
 START_GRACE = 10.0
 TRANSCRIPT_TRIES = 10
 SETTLE_WAIT = 3.0  # longest wait for an idle agent's screen to stop showing work
+#: Longest wait for the typed text to show before Enter is pressed anyway.
+ECHO_WAIT = 5.0
 
 _ANSI = re.compile(rb"\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)|[@-Z\\-_])")
 
@@ -36,12 +38,18 @@ async def run_prompt(
     timeout: float,
     wait: bool,
     screen_busy: Callable[[], bool] = lambda: False,
+    echoed: Callable[[], bool] | None = None,
 ) -> dict[str, Any]:
     """Type ``text`` + Enter; with ``wait``, return once the agent is idle or waiting.
 
     The state turns idle at the agent's Stop hook, a moment before its screen
     is ready for input (it still runs the hook); text typed then would join
     the finishing turn, so typing waits for the screen to settle too.
+
+    Enter is pressed once the text shows (``echoed``; without it, once any
+    output follows the text): a TUI still taking in a paste when Enter
+    arrives reads it as part of the paste, and the prompt never starts (seen
+    with Claude Code on a loaded machine).
     """
     state = session.state
     loop = asyncio.get_running_loop()
@@ -56,6 +64,11 @@ async def run_prompt(
     start_serial, start_offset = state.serial, session.buffer.end
     session.last_agent_reply = None
     session.write(text.encode("utf-8", "surrogateescape"))
+    typed_at = session.buffer.end
+    shown = echoed or (lambda: session.buffer.end > typed_at)
+    echo_until = loop.time() + ECHO_WAIT
+    while not shown() and session.running and loop.time() < echo_until:
+        await asyncio.sleep(0.05)
     await asyncio.sleep(ENTER_DELAY)
     session.write(b"\r")
     if not wait:

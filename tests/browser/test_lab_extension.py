@@ -132,7 +132,7 @@ class Lab:
     def shot(self, name: str, locator: Any = None, docs: str = "") -> None:
         path = SHOTS / f"{name}.png"
         (locator or self.page).screenshot(path=str(path))
-        if docs:
+        if docs and os.environ.get("CCM_UPDATE_DOCS_IMAGES"):  # the README's pictures
             DOCS_IMAGES.mkdir(parents=True, exist_ok=True)
             shutil.copy(path, DOCS_IMAGES / docs)
 

@@ -99,6 +99,20 @@ class SessionWatch:
         """Whether the screen still shows the agent working (e.g. after its Stop hook)."""
         return self.detector is not None and self.detector.screen_says()[0] == BUSY
 
+    def screen_shows(self, text: str) -> bool:
+        """Whether the screen shows the end of ``text`` (the TUI echoed what was typed).
+
+        Compared without white space: a TUI wraps and indents its input box.
+        A long paste may show as a placeholder instead (Claude Code:
+        ``[Pasted text #1 +12 lines]``). Without a screen model there is
+        nothing to compare, so it answers yes.
+        """
+        if self.feeder is None:
+            return True
+        self.feeder.catch_up()
+        shown = "".join("".join(self.feeder.model.lines()).split())
+        return "".join(text.split())[-16:] in shown or "[Pastedtext" in shown
+
     def screen(self) -> dict[str, Any]:
         """The current screen as text lines, cursor and state."""
         session = self.session
