@@ -128,6 +128,7 @@ def _start_body(
     labels: Mapping[str, Any] | None,
     cols: int | None,
     rows: int | None,
+    policy: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The POST body, leaving out everything unset so server defaults apply.
 
@@ -150,6 +151,7 @@ def _start_body(
         "key": key,
         "labels": dict(labels) if labels else None,
         "worktree": worktree or None,
+        "policy": dict(policy) if policy is not None else None,
     }
     return {k: v for k, v in body.items() if v is not None}
 
@@ -170,6 +172,7 @@ def start(
     cols: int | None = None,
     rows: int | None = None,
     *,
+    policy: Mapping[str, Any] | None = None,
     client: Client | None = None,
 ) -> Session:
     """Start a session and return it (state ``starting``).
@@ -181,8 +184,12 @@ def start(
     are passed to the process only, never stored or echoed back.
     ``worktree=True`` runs in a fresh git worktree on a new branch.
     ``key`` is your own lookup handle (e.g. a task id) for :func:`get`.
+    ``policy`` (claude): ``{"allow": ["Bash(git status:*)"], "deny": ["Bash(rm:*)"],
+    "permission_mode": "acceptEdits"}``, Claude Code's own permission rules and mode.
     """
-    body = _start_body(name, agent, cwd, args, env, worktree, key, command, labels, cols, rows)
+    body = _start_body(
+        name, agent, cwd, args, env, worktree, key, command, labels, cols, rows, policy
+    )
     c = _client(client)
     return Session(c, c.run(_p_start(body)))
 
@@ -200,10 +207,13 @@ async def astart(
     cols: int | None = None,
     rows: int | None = None,
     *,
+    policy: Mapping[str, Any] | None = None,
     client: Client | None = None,
 ) -> Session:
     """Coroutine twin of :func:`start`."""
-    body = _start_body(name, agent, cwd, args, env, worktree, key, command, labels, cols, rows)
+    body = _start_body(
+        name, agent, cwd, args, env, worktree, key, command, labels, cols, rows, policy
+    )
     c = _client(client)
     return Session(c, await c.arun(_p_start(body)))
 

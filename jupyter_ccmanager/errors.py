@@ -16,15 +16,24 @@ from typing import Any
 
 __all__ = [
     "AgentNotFound",
+    "AnswerChanged",
     "CCManagerError",
     "ConnectionFailed",
+    "InvalidChoice",
     "InvalidRequest",
     "LimitExceeded",
+    "MergeConflict",
+    "NotAWorktree",
+    "NotWaiting",
+    "NothingToCommit",
+    "NothingToMerge",
     "PermissionDenied",
     "ServerNotFound",
     "SessionEnded",
     "SessionNotFound",
+    "TargetDirty",
     "Timeout",
+    "WorktreeDirty",
 ]
 
 
@@ -38,10 +47,18 @@ class CCManagerError(Exception):
 
     default_code = "ERROR"
 
-    def __init__(self, code: str | None, message: str, status: int | None = None) -> None:
+    def __init__(
+        self,
+        code: str | None,
+        message: str,
+        status: int | None = None,
+        details: dict[str, Any] | None = None,
+    ) -> None:
         self.code = code or self.default_code
         self.message = message
         self.status = status
+        #: Further fields of the server's answer (``files`` of a merge conflict).
+        self.details: dict[str, Any] = dict(details or {})
         super().__init__(message)
 
     def __str__(self) -> str:
@@ -56,7 +73,7 @@ class CCManagerError(Exception):
     def __reduce__(self) -> tuple[Any, ...]:
         # Exceptions cross process boundaries (multiprocessing, ipyparallel);
         # the default reduce would call __init__ with the message only.
-        return (type(self), (self.code, self.message, self.status))
+        return (type(self), (self.code, self.message, self.status, self.details))
 
 
 class SessionNotFound(CCManagerError, LookupError):
@@ -111,13 +128,79 @@ class SessionEnded(CCManagerError):
     default_code = "SESSION_ENDED"
 
     def __init__(
-        self, code: str | None, message: str, status: int | None = None, state: str = ""
+        self,
+        code: str | None,
+        message: str,
+        status: int | None = None,
+        state: str = "",
+        details: dict[str, Any] | None = None,
     ) -> None:
-        super().__init__(code, message, status)
+        super().__init__(code, message, status, details)
         self.state = state
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (type(self), (self.code, self.message, self.status, self.state))
+
+
+class NotAWorktree(CCManagerError):
+    """Diff, commit and merge need a session created with ``worktree=True``."""
+
+    default_code = "NOT_A_WORKTREE"
+
+
+class NothingToCommit(CCManagerError):
+    """The worktree has no changes to commit."""
+
+    default_code = "NOTHING_TO_COMMIT"
+
+
+class NothingToMerge(CCManagerError):
+    """The target branch already has every commit of the session."""
+
+    default_code = "NOTHING_TO_MERGE"
+
+
+class WorktreeDirty(CCManagerError):
+    """The session's worktree has uncommitted changes (commit them, or merge with commit=True)."""
+
+    default_code = "WORKTREE_DIRTY"
+
+
+class TargetDirty(CCManagerError):
+    """The checkout of the target branch has uncommitted changes the merge would overwrite."""
+
+    default_code = "TARGET_DIRTY"
+
+
+class MergeConflict(CCManagerError):
+    """The session's work conflicts with the target branch; nothing was changed.
+
+    ``files`` lists the conflicting paths.
+    """
+
+    default_code = "MERGE_CONFLICT"
+
+    @property
+    def files(self) -> list[str]:
+        return [str(f) for f in self.details.get("files") or []]
+
+
+class NotWaiting(CCManagerError):
+    """The session is not waiting for an answer (any more): someone else answered first."""
+
+    default_code = "NOT_WAITING"
+
+
+class AnswerChanged(NotWaiting):
+    """The agent asks something else now than the question being answered."""
+
+    default_code = "ANSWER_CHANGED"
+
+
+class InvalidChoice(InvalidRequest):
+    """The choice is none of the options the pending question offers."""
+
+    default_code = "INVALID_CHOICE"
 
 
 class ServerNotFound(CCManagerError):
@@ -145,6 +228,15 @@ _BY_CODE: dict[str, type[CCManagerError]] = {
     "UNKNOWN_AGENT": InvalidRequest,
     "NOT_A_GIT_REPO": InvalidRequest,
     "NOT_RUNNING": SessionEnded,
+    "NOT_A_WORKTREE": NotAWorktree,
+    "NOTHING_TO_COMMIT": NothingToCommit,
+    "NOTHING_TO_MERGE": NothingToMerge,
+    "WORKTREE_DIRTY": WorktreeDirty,
+    "TARGET_DIRTY": TargetDirty,
+    "MERGE_CONFLICT": MergeConflict,
+    "NOT_WAITING": NotWaiting,
+    "ANSWER_CHANGED": AnswerChanged,
+    "INVALID_CHOICE": InvalidChoice,
     "AGENT_NOT_FOUND": AgentNotFound,
     "TIMEOUT": Timeout,
     "UNAUTHORIZED": PermissionDenied,
@@ -176,9 +268,11 @@ def error_class(code: str) -> type[CCManagerError]:
     return CCManagerError
 
 
-def make_error(code: str, message: str, status: int | None = None) -> CCManagerError:
+def make_error(
+    code: str, message: str, status: int | None = None, details: dict[str, Any] | None = None
+) -> CCManagerError:
     """Build the typed exception for ``code``."""
-    return error_class(code)(code, message, status)
+    return error_class(code)(code, message, status, details=details)
 
 
 def error_from_response(
@@ -197,7 +291,9 @@ def error_from_response(
         except (ValueError, UnicodeDecodeError):
             data = None
     code = message = None
+    details: dict[str, Any] = {}
     if isinstance(data, dict):
+        details = {k: val for k, val in data.items() if k not in ("code", "message", "reason")}
         code = data.get("code") if isinstance(data.get("code"), str) else None
         raw_message = data.get("message") or data.get("reason")
         message = str(raw_message) if raw_message else None
@@ -215,4 +311,4 @@ def error_from_response(
             message += f" from {url}"
     if code is None:
         code = _CODE_BY_STATUS.get(status, f"HTTP_{status}")
-    return make_error(code, message, status)
+    return make_error(code, message, status, details)

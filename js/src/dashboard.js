@@ -10,6 +10,7 @@ import { h, setStyle } from "./common/dom.js";
 import { Api } from "./dashboard/api.js";
 import css from "./dashboard/dashboard.raw.css";
 import { drawSummary, showNotice } from "./dashboard/dom.js";
+import { DiffPanel } from "./dashboard/diffview.js";
 import { CreateForm } from "./dashboard/form.js";
 import { SessionList } from "./dashboard/list.js";
 import { followSessions } from "./dashboard/live.js";
@@ -34,9 +35,11 @@ function main() {
     showNotice(toasts, text, err, { boxClass: "ccmd-toast", bodyClass: "ccmd-toast-body" });
 
   const panel = new TerminalPanel(server, () => closeTerminal());
+  const diffPanel = new DiffPanel(api, () => closeTerminal());
   const list = new SessionList({
     api,
     onOpen: (id) => openTerminal(id),
+    onDiff: (id) => openDiff(id),
     onDeleted: (id) => store.forget(id),
     onError: showError,
   });
@@ -50,8 +53,9 @@ function main() {
   /** @type {ReturnType<typeof setTimeout> | undefined} */
   let renderTimer;
   const store = new SessionStore(({ id, model, before }) => {
-    if (!model && panel.sessionId === id) closeTerminal();
+    if (!model && (panel.sessionId === id || diffPanel.sessionId === id)) closeTerminal();
     if (model) panel.update(model);
+    if (model) diffPanel.update(model);
     if (model?.state === "waiting" && before && before.state !== "waiting") {
       notifier.waiting(model, panel.sessionId === id);
     }
@@ -75,7 +79,7 @@ function main() {
   const side = h("div", "ccmd-side");
   side.append(formCard, listCard);
   const mainEl = h("main", "ccmd-main");
-  mainEl.append(side, panel.el);
+  mainEl.append(side, panel.el, diffPanel.el);
   const app = h("div", "ccmd-app");
   app.append(header, mainEl, toasts);
   root.replaceChildren(app);
@@ -89,9 +93,20 @@ function main() {
   }
 
   /** @param {string} id */
+  function openDiff(id) {
+    const model = store.get(id);
+    if (!model) return;
+    panel.close();
+    diffPanel.open(model);
+    list.select(id);
+    mainEl.classList.add("has-panel");
+  }
+
+  /** @param {string} id */
   function openTerminal(id) {
     const model = store.get(id);
     if (!model) return;
+    diffPanel.close();
     panel.open(model);
     list.select(id);
     mainEl.classList.add("has-panel");
@@ -100,6 +115,7 @@ function main() {
 
   function closeTerminal() {
     panel.close();
+    diffPanel.close();
     list.select(null);
     mainEl.classList.remove("has-panel");
     history.replaceState(null, "", location.pathname + location.search);
@@ -123,7 +139,7 @@ function main() {
     onTick: () => list.tick(),
     onError: showError,
   });
-  window.ccmDashboard = { api, store, list, panel, feed, form, notifier }; // tests and debugging
+  window.ccmDashboard = { api, store, list, panel, diffPanel, feed, form, notifier }; // tests and debugging
 }
 
 function titleBlock() {

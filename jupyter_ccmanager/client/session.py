@@ -14,6 +14,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
+from jupyter_ccmanager.client.answering import AnsweringMixin, OnWaiting
+from jupyter_ccmanager.client.review import ReviewMixin
 from jupyter_ccmanager.client.transport import NO_TIMEOUT, Call, Client, Plan
 from jupyter_ccmanager.client.waiting import check_states, wait_for_state
 
@@ -76,7 +78,7 @@ def _in_kernel() -> bool:
     return shell is not None and getattr(shell, "kernel", None) is not None
 
 
-class Session:
+class Session(ReviewMixin, AnsweringMixin):
     """Handle on one session. Get one from ``ccm.start()``, ``ccm.get()``, ``ccm.sessions()``."""
 
     def __init__(self, client: Client, model: Mapping[str, Any]) -> None:
@@ -223,19 +225,41 @@ class Session:
         """Coroutine twin of :meth:`send`."""
         await self._client.arun(self._p_post("input", {"data": text}))
 
-    def prompt(self, text: str, timeout: float | None = 600, wait: bool = True) -> str:
+    def prompt(
+        self,
+        text: str,
+        timeout: float | None = 600,
+        wait: bool = True,
+        on_waiting: OnWaiting | None = None,
+    ) -> str:
         """Submit a prompt, wait until the agent is idle or waiting, return its reply.
 
         The full answer (``state``, ``state_detail``, ``reply``) is kept in
         :attr:`last_prompt_result`: check ``state == "waiting"`` to see that the
         agent stopped to ask something. ``wait=False`` only submits.
         Raises :class:`Timeout` if no answer within ``timeout`` seconds.
-        """
-        return self._client.run(self._p_prompt(text, timeout, wait))
 
-    async def aprompt(self, text: str, timeout: float | None = 600, wait: bool = True) -> str:
-        """Coroutine twin of :meth:`prompt`."""
-        return await self._client.arun(self._p_prompt(text, timeout, wait))
+        ``on_waiting(session, pending)`` decides each question as it comes: return
+        ``True`` (approve), ``False`` (deny), an option key or label, or a
+        ``(choice, text)`` pair; ``None`` leaves the agent waiting and returns.
+        """
+        reply = self._client.run(self._p_prompt(text, timeout, wait))
+        if on_waiting is None or not wait:
+            return reply
+        return self._answer_as_they_come(reply, on_waiting, timeout)
+
+    async def aprompt(
+        self,
+        text: str,
+        timeout: float | None = 600,
+        wait: bool = True,
+        on_waiting: OnWaiting | None = None,
+    ) -> str:
+        """Coroutine twin of :meth:`prompt` (``on_waiting`` may be a coroutine function)."""
+        reply = await self._client.arun(self._p_prompt(text, timeout, wait))
+        if on_waiting is None or not wait:
+            return reply
+        return await self._aanswer_as_they_come(reply, on_waiting, timeout)
 
     def interrupt(self) -> None:
         """Interrupt the current work (Ctrl-C, or Esc for Claude, as the agent expects)."""

@@ -8,6 +8,8 @@ nothing of HTTP. The handler layer maps each kind to a status
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class ManagerError(Exception):
     """A refusal a client caused or must hear about: a stable ``code`` and a human message."""
@@ -16,9 +18,11 @@ class ManagerError(Exception):
         super().__init__(message)
         self.code = code
         self.message = message
+        #: Extra fields of the answer (e.g. ``files`` of a MERGE_CONFLICT).
+        self.details: dict[str, Any] = {}
 
-    def to_json(self) -> dict[str, str]:
-        return {"code": self.code, "message": self.message}
+    def to_json(self) -> dict[str, Any]:
+        return {**self.details, "code": self.code, "message": self.message}
 
 
 class InvalidRequest(ManagerError):

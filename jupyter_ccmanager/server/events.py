@@ -25,7 +25,11 @@ ACTIONS = {
     "exit": "exited",
     "resumed": "resumed",
     "deleted": "deleted",
+    "committed": "committed",
+    "merged": "merged",
 }
+#: Message fields passed on as they are (commit and merge results).
+EXTRA = ("commit", "into", "strategy")
 
 
 class SessionEvents:
@@ -47,6 +51,7 @@ class SessionEvents:
             "state": session.state.value,
             "state_detail": session.state.detail,
         }
+        data.update({k: message[k] for k in EXTRA if k in message})
         if action != "deleted":
             data["session"] = session.model()
         self.logger.emit(schema_id=SCHEMA_ID, data=data)

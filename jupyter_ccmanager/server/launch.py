@@ -40,7 +40,11 @@ def prepare(session: Session, profile: AgentProfile, env: dict[str, str], server
             config_dir(env), session.cwd, conversation
         )
         flag = "--resume" if os.path.exists(existing) else "--session-id"
-        argv += [flag, conversation, "--settings", hook_settings()]
+        policy = session.policy or {}
+        rules = {k: list(policy[k]) for k in ("allow", "deny") if policy.get(k)}
+        argv += [flag, conversation, "--settings", hook_settings(rules)]
+        if policy.get("permission_mode"):
+            argv += ["--permission-mode", str(policy["permission_mode"])]
         session.agent_session_id = conversation
         session.hook_secret = new_secret()
         env = {

@@ -26,18 +26,24 @@ from jupyter_ccmanager.server import launch, worktree
 from jupyter_ccmanager.server import validation as v
 from jupyter_ccmanager.server.agents.hooks import secret_matches
 from jupyter_ccmanager.server.agents.profiles import AgentProfile, load_profiles
+from jupyter_ccmanager.server.answer import answer, check_answer
 from jupyter_ccmanager.server.errors import Conflict, Forbidden, ManagerError, NotFound
 from jupyter_ccmanager.server.monitor import Monitor
 from jupyter_ccmanager.server.prompt import run_prompt
 from jupyter_ccmanager.server.requests import (
+    AnswerRequest,
+    CommitRequest,
     CreateRequest,
+    DiffQuery,
     ListQuery,
+    MergeRequest,
     OutputQuery,
     PromptRequest,
     ResizeRequest,
     ResumeRequest,
     UpdateRequest,
 )
+from jupyter_ccmanager.server.review import ops as review
 from jupyter_ccmanager.server.session import Session
 from jupyter_ccmanager.server.state.states import LIVE_STATES, STATES, STOPPED
 from jupyter_ccmanager.server.state.watch import SessionWatch
@@ -133,7 +139,9 @@ class CCSessionManager(LoggingConfigurable):
         self.event_listeners: list[Callable[[Session, dict[str, Any]], None]] = []
         self.watches: dict[str, SessionWatch] = {}
         self._pending: dict[str, Session] = {}
-        self._locks: dict[str, asyncio.Lock] = {}
+        self._locks: dict[str, asyncio.Lock] = {}  # one per session: lifecycle operations
+        self._merge_lock = asyncio.Lock()  # merges move branches and checkouts: one at a time
+        self._answering: set[str] = set()  # sessions whose answer is being typed
         self.demo = demo  # claude sessions use the stand-in API when set
         self.monitor = Monitor(
             self.sessions.values, self.live_sessions, self.stop, self.cull_idle_timeout
@@ -209,6 +217,13 @@ class CCSessionManager(LoggingConfigurable):
             on_event=self._on_session_event,
         )  # fmt: skip
         session.base_argv = base
+        if request.policy is not None:
+            if not profile.claude:
+                raise v.bad_request(
+                    f"'policy' is for claude sessions; agent {agent!r} has no permission rules.",
+                    "POLICY_NOT_SUPPORTED",
+                )
+            session.policy = request.policy.to_json()
         self._pending[session.id] = session  # holds the name and a slot while git runs
         try:
             if request.worktree:
@@ -222,12 +237,13 @@ class CCSessionManager(LoggingConfigurable):
 
     async def _add_worktree(self, session: Session) -> None:
         branch = self.worktree_branch_template.format(name=session.name)
-        path, branch = await worktree.add(
+        made = await worktree.add(
             session.cwd, session.name, branch, self.worktree_dir, inside=self.root_dir
         )
-        session.cwd = session.worktree_path = path
-        session.branch = branch
-        await worktree.write_meta(path, self._record(session))
+        session.cwd = session.worktree_path = made.path
+        session.branch = made.branch
+        session.base_commit, session.base_branch = made.base_commit, made.base_branch
+        await worktree.write_meta(made.path, self._record(session))
 
     def _record(self, session: Session) -> dict[str, Any]:
         return {**session.model(), "base_argv": session.base_argv}
@@ -250,22 +266,24 @@ class CCSessionManager(LoggingConfigurable):
             session.output_listeners.append(self._mark_dirty)
         self._mark_dirty(session)
 
+    def lock(self, session: Session) -> asyncio.Lock:
+        """The session's lifecycle lock: stop, resume, delete, commit and merge never overlap."""
+        return self._locks.setdefault(session.id, asyncio.Lock())
+
     @contextlib.asynccontextmanager
     async def _lifecycle(self, session_id: str) -> AsyncIterator[Session]:
         """Hold the session's lifecycle lock: resume, stop and delete of one session run
         one at a time (a resume landing inside a delete's worktree removal would start
         a process with no record). Yields the session, looked up again once locked."""
-        self.get(session_id)
-        lock = self._locks.setdefault(session_id, asyncio.Lock())
-        async with lock:
+        async with self.lock(self.get(session_id)):
             yield self.get(session_id)  # NotFound if a delete finished meanwhile
 
     async def resume(self, session_id: str, request: ResumeRequest) -> dict[str, Any]:
         """Relaunch a stopped or exited session in its cwd, into the same buffer."""
         async with self._lifecycle(session_id) as session:
-            return self._resume(session, request)
+            return await self._resume(session, request)
 
-    def _resume(self, session: Session, request: ResumeRequest) -> dict[str, Any]:
+    async def _resume(self, session: Session, request: ResumeRequest) -> dict[str, Any]:
         if session.running:
             raise Conflict("ALREADY_RUNNING", f"Session {session.name} is running.")
         if not os.path.isdir(session.cwd):
@@ -375,6 +393,19 @@ class CCSessionManager(LoggingConfigurable):
             end=end,
         )
 
+    async def answer(self, session_id: str, request: AnswerRequest) -> dict[str, Any]:
+        """Answer what the waiting session asks; the first answer wins, others get 409."""
+        session = self.get(session_id)
+        pending, number = check_answer(session, request)  # no await before the keys: atomic
+        if session.id in self._answering:
+            raise Conflict("NOT_WAITING", f"Session {session.name} is being answered already.")
+        self._answering.add(session.id)
+        try:
+            result = await answer(session, self._profile(session), request, pending, number)
+        finally:
+            self._answering.discard(session.id)
+        return {**result, "session": session.model()}
+
     async def stop(self, session_id: str, force: bool = False) -> dict[str, Any]:
         async with self._lifecycle(session_id) as session:
             await self._stop(session, force=force)
@@ -407,6 +438,30 @@ class CCSessionManager(LoggingConfigurable):
             await self.persistence.forget(session.id)
         self._emit(session, {"type": "deleted", "id": session.id})
         self.log.info("ccmanager: deleted session %s", session.name)
+
+    # ----------------------------------------------------------------- review
+    async def diff(self, session_id: str, query: DiffQuery) -> dict[str, Any] | str:
+        """What the session's worktree changed since its base (see :mod:`.review.ops`)."""
+        return await review.session_diff(self.get(session_id), query.format)
+
+    async def commit(self, session_id: str, request: CommitRequest) -> dict[str, Any]:
+        session = self.get(session_id)
+        async with self.lock(session):
+            result = await review.session_commit(session, request)
+        self._emit(session, {"type": "committed", "commit": result["commit"]})
+        return result
+
+    async def merge(self, session_id: str, request: MergeRequest) -> dict[str, Any]:
+        session = self.get(session_id)
+        async with self.lock(session), self._merge_lock:
+            result = await review.session_merge(session, request)
+            if session.worktree_path:
+                await worktree.write_meta(session.worktree_path, self._record(session))
+        if result["committed"]:
+            self._emit(session, {"type": "committed", "commit": result["committed"]})
+        event = {k: result[k] for k in ("commit", "into", "strategy")}
+        self._emit(session, {"type": "merged", **event})
+        return {**result, "session": session.model()}
 
     # ------------------------------------------------------------- monitoring
     def screen(self, session_id: str) -> dict[str, Any]:

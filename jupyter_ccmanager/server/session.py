@@ -31,6 +31,7 @@ from jupyter_ccmanager.server.state.states import (
     IDLE,
     STARTING,
     STOPPED,
+    WAITING,
     SessionState,
     utcnow_iso,
 )
@@ -94,6 +95,14 @@ class Session:
         self.user = user
         self.branch: str | None = None
         self.worktree_path: str | None = None
+        self.base_commit: str | None = None  # the worktree's starting point (what diff compares to)
+        self.base_branch: str | None = None  # where its work merges by default
+        #: Tells what a ``waiting`` agent asks ({kind, tool, input, message, options,
+        #: serial}); set by the session's watch, read only while waiting.
+        self.pending_source: Callable[[], dict[str, Any] | None] | None = None
+        self.last_input = 0.0  # time.time() of the last keys typed (not terminal replies)
+        #: Permission rules given to the agent at creation ({allow, deny, permission_mode}).
+        self.policy: dict[str, Any] | None = None
         self.agent_session_id: str | None = None
         self.terminal_name: str | None = None
         self.hook_secret: str | None = None  # authenticates the agent's hook calls
@@ -150,11 +159,21 @@ class Session:
             "labels": dict(self.labels),
             "branch": self.branch,
             "worktree_path": self.worktree_path,
+            "base_commit": self.base_commit,
+            "base_branch": self.base_branch,
+            "pending": self.pending(),
+            "policy": self.policy,
             "agent_session_id": self.agent_session_id,
             "user": self.user,
             "terminal_name": self.terminal_name,
             "state_history": list(self.state.history),
         }
+
+    def pending(self) -> dict[str, Any] | None:
+        """What the agent asks now (None unless ``waiting``)."""
+        if self.state.value != WAITING or self.pending_source is None:
+            return None
+        return self.pending_source()
 
     # -------------------------------------------------------------- lifecycle
     def spawn(self) -> None:
@@ -354,6 +373,8 @@ class Session:
         self.last_activity = time.time()
         for listener in self.input_listeners:
             listener(self, data)
+        if not data.startswith((b"\x1b[", b"\x1b]", b"\x1bP")):  # a terminal's own replies
+            self.last_input = self.last_activity
         if self._input_backlog:
             self._input_backlog += data
             return

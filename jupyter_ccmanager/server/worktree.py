@@ -10,28 +10,22 @@ keeps its branch: work is never lost.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from jupyter_ccmanager.server.errors import Conflict, Forbidden, InvalidRequest
+from jupyter_ccmanager.server.review import git as review_git
 
 META_FILE = "ccmanager.json"
 
 
 async def git(*args: str, cwd: str) -> tuple[int, str]:
     """Run git without blocking the event loop; returns (exit code, combined output)."""
-    try:
-        proc = await asyncio.create_subprocess_exec(
-            "git", *args, cwd=cwd, stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.STDOUT, env={**os.environ, "GIT_TERMINAL_PROMPT": "0"},
-        )  # fmt: skip
-    except FileNotFoundError:
-        raise InvalidRequest("GIT_NOT_FOUND", "git is not installed on the server.") from None
-    out, _ = await proc.communicate()
-    return proc.returncode or 0, out.decode("utf-8", "replace").strip()
+    result = await review_git.run(*args, cwd=cwd, merge_stderr=True)
+    return result.code, result.text
 
 
 async def repo_root(cwd: str) -> str:
@@ -52,12 +46,24 @@ def _check_inside(path: Path, root: str) -> None:
         )
 
 
-async def add(
-    cwd: str, name: str, branch: str, worktree_dir: str, *, inside: str
-) -> tuple[str, str]:
-    """Create the worktree; returns ``(path, branch)``. Nothing is created unless the
-    worktree's real path is inside ``inside`` (the server root, already resolved)."""
+@dataclass(frozen=True)
+class NewWorktree:
+    path: str
+    branch: str
+    base_commit: str  # what the session's diff compares against
+    base_branch: str | None  # where its work merges back by default (None: detached HEAD)
+
+
+async def add(cwd: str, name: str, branch: str, worktree_dir: str, *, inside: str) -> NewWorktree:
+    """Create the worktree on a new ``branch`` from the repository's current HEAD.
+
+    Nothing is created unless the worktree's real path is inside ``inside`` (the
+    server root, already resolved)."""
     root = await repo_root(cwd)
+    code, base_commit = await git("rev-parse", "--verify", "HEAD", cwd=root)
+    if code != 0:
+        raise Conflict("NO_COMMITS", f"The repository {root} has no commit to branch from yet.")
+    on_branch, base_branch = await git("symbolic-ref", "-q", "--short", "HEAD", cwd=root)
     parent = Path(root) / worktree_dir
     path = parent / name
     _check_inside(path, inside)
@@ -67,10 +73,11 @@ async def add(
     ignore = parent / ".gitignore"
     if not ignore.exists():  # keep the main checkout's `git status` clean
         ignore.write_text("*\n")
-    code, out = await git("worktree", "add", "-b", branch, str(path), "HEAD", cwd=root)
+    code, out = await git("worktree", "add", "-b", branch, str(path), base_commit, cwd=root)
     if code != 0:
         raise Conflict("WORKTREE_FAILED", f"git worktree add failed: {out}")
-    return os.path.realpath(path), branch
+    base = base_branch if on_branch == 0 else None
+    return NewWorktree(os.path.realpath(path), branch, base_commit, base)
 
 
 async def write_meta(path: str, meta: dict[str, Any]) -> None:

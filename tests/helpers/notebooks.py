@@ -50,6 +50,21 @@ EXPECTED = {
         "the tool returned: (Bash completed with no output)",
         "sessions left: []",
     ],
+    "review": [
+        "DEMO MODE",
+        "reviewer-1: branch feature/reviewer-1 from main, policy ['Bash(git status:*)']",
+        "asked: reviewer-1: Bash: echo 'Hello from reviewer-1' > hello.txt -> approved",
+        "asked: reviewer-2: Bash: echo 'print(6 * 7)' > answer.py -> approved",
+        "asked: reviewer-3: Bash: rm README.md -> denied",
+        "A hello.txt  +1 -0",
+        "1 file(s), +1 -0",
+        "merged reviewer-1 into main (squash)",
+        "merged reviewer-2 into main (merge)",
+        "Add hello.txt (reviewer-1)",
+        "main has: ['README.md', 'answer.py', 'hello.txt']",
+        "reviewer-3 left nothing to merge: True",
+        "sessions left: []",
+    ],
 }
 
 

@@ -15,11 +15,13 @@ export class ApiError extends Error {
    * @param {number} status the HTTP status (0: no answer)
    * @param {string} code the server's stable code
    * @param {string} message for people
+   * @param {Record<string, unknown>} [details] the answer's other fields (a conflict's `files`)
    */
-  constructor(status, code, message) {
+  constructor(status, code, message, details = {}) {
     super(message);
     this.status = status;
     this.code = code;
+    this.details = details;
   }
 }
 
@@ -72,6 +74,43 @@ export class Api {
   }
 
   /**
+   * What a worktree session changed (files, hunks and the unified patch).
+   * @param {string} id
+   * @returns {Promise<any>}
+   */
+  diff(id) {
+    return this.request("GET", `sessions/${enc(id)}/diff?format=json`);
+  }
+
+  /**
+   * @param {string} id
+   * @param {string} message
+   * @returns {Promise<{commit: string, session: Session}>}
+   */
+  commit(id, message) {
+    return this.request("POST", `sessions/${enc(id)}/commit`, { message });
+  }
+
+  /**
+   * @param {string} id
+   * @param {{strategy?: string, into?: string, commit?: boolean, message?: string}} body
+   * @returns {Promise<{commit: string, into: string, strategy: string, session: Session}>}
+   */
+  merge(id, body) {
+    return this.request("POST", `sessions/${enc(id)}/merge`, body);
+  }
+
+  /**
+   * Answer what a waiting session asks (`pending`), with one of its option keys.
+   * @param {string} id
+   * @param {{choice: string, serial?: number, text?: string}} body
+   * @returns {Promise<Session>}
+   */
+  answer(id, body) {
+    return this.request("POST", `sessions/${enc(id)}/answer`, body);
+  }
+
+  /**
    * @param {string} method
    * @param {string} path under the API root
    * @param {object} [body] sent as JSON
@@ -111,7 +150,8 @@ export class Api {
     }
     if (resp.ok) return data;
     if (data && typeof data.code === "string") {
-      throw new ApiError(resp.status, data.code, data.message || data.code);
+      const { code, message, ...details } = data;
+      throw new ApiError(resp.status, code, message || code, details);
     }
     const why = resp.status === 403 ? "Not allowed; your login may have expired (reload the page)." : "";
     throw new ApiError(resp.status, `HTTP_${resp.status}`, why || resp.statusText || `HTTP ${resp.status}`);

@@ -19,11 +19,14 @@ export class SessionList {
    * @param {(id: string) => void} options.onDeleted the server confirmed a deletion
    * @param {(text: string, err?: unknown) => void} options.onError show a failure
    * @param {boolean} [options.openButton] rows get an "Open" button (see SessionRow)
+   * @param {(id: string) => void} [options.onDiff] open a worktree session's diff
    */
-  constructor({ api, onOpen, onDeleted, onError, openButton = false }) {
+  constructor({ api, onOpen, onDeleted, onError, openButton = false, onDiff }) {
     this.api = api;
     this.openButton = openButton;
     this.onOpen = onOpen;
+    this.onDiff = onDiff || (() => {});
+    this.canDiff = Boolean(onDiff); // the notebook's dashboard widget has no diff panel
     this.onDeleted = onDeleted;
     this.onError = onError;
     /** @type {Map<string, SessionRow>} */
@@ -78,7 +81,10 @@ export class SessionList {
     for (const model of models) {
       let row = this.rows.get(model.id);
       if (!row) {
-        row = new SessionRow(model, (action, r) => this._act(action, r), { openButton: this.openButton });
+        row = new SessionRow(model, (action, r, key) => this._act(action, r, key), {
+          openButton: this.openButton,
+        });
+        if (!this.canDiff) row.buttons.diff.remove();
         this.rows.set(model.id, row);
       } else if (row.model !== model) {
         row.update(model);
@@ -89,8 +95,12 @@ export class SessionList {
       const want = prev ? prev.nextSibling : this.body.firstChild;
       if (want !== row.el) this.body.insertBefore(row.el, want);
       prev = row.el;
+      if (row.pending) {
+        if (row.el.nextSibling !== row.pendingRow) row.el.after(row.pendingRow);
+        prev = row.pendingRow;
+      }
       if (row.confirmRow.isConnected) {
-        if (row.el.nextSibling !== row.confirmRow) row.el.after(row.confirmRow);
+        if (prev.nextSibling !== row.confirmRow) prev.after(row.confirmRow);
         prev = row.confirmRow;
       }
     }
@@ -113,13 +123,28 @@ export class SessionList {
   }
 
   /**
-   * @param {string} action open | stop | resume | delete
+   * @param {string} action open | stop | resume | delete | diff | answer
    * @param {SessionRow} row
+   * @param {string} [key] the option an answer chose
    */
-  async _act(action, row) {
+  async _act(action, row, key) {
     const name = row.model.name || row.id;
     if (action === "open") {
       this.onOpen(row.id);
+      return;
+    }
+    if (action === "diff") {
+      this.onDiff(row.id);
+      return;
+    }
+    if (action === "answer") {
+      try {
+        await this.api.answer(row.id, { choice: key || "", serial: row.pending?.serial });
+      } catch (err) {
+        this.onError(`Could not answer ${name}`, err);
+        row.pendingKey = ""; // draw the buttons again (enabled)
+        row.showPending(row.model.state === "waiting" ? /** @type {any} */ (row.model.pending) : null);
+      }
       return;
     }
     if (action === "delete") {

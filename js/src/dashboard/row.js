@@ -12,7 +12,8 @@ const RUNNING = new Set(["starting", "idle", "busy", "waiting"]);
 export class SessionRow {
   /**
    * @param {Session} model
-   * @param {(action: string, row: SessionRow) => void} onAction open | stop | resume | delete
+   * @param {(action: string, row: SessionRow, key?: string) => void} onAction open | stop |
+   *   resume | delete | diff | answer (with the option's key)
    * @param {{openButton?: boolean}} [options] openButton: an explicit "Open" button (the
    *   JupyterLab sidebar, where a row click is easy to miss)
    */
@@ -38,6 +39,7 @@ export class SessionRow {
       ...(openButton ? { open: button("Open", "", "Open its terminal in a tab", "open") } : {}),
       stop: button("Stop", "", "Stop the process (it can be resumed)", "stop"),
       resume: button("Resume", "", "Start it again (claude: same conversation)", "resume"),
+      diff: button("Diff", "", "Review the worktree's changes: diff, commit, merge", "diff"),
       delete: button("Delete", "danger", "Stop it and forget it", "delete"),
     };
     for (const [action, btn] of Object.entries(this.buttons)) {
@@ -47,6 +49,16 @@ export class SessionRow {
       });
     }
     this.actions.append(...Object.values(this.buttons));
+    // What a waiting agent asks, with one button per answer, in a row of its own.
+    this.pendingRow = h("tr", "ccmd-pending-row");
+    this.pendingRow.dataset.for = model.id;
+    const pendingCell = h("td", "ccmd-pending-cell");
+    pendingCell.colSpan = 5;
+    this.pendingBox = h("div", "ccmd-pending"); // a flex box inside: a flex td loses its colspan
+    pendingCell.append(this.pendingBox);
+    this.pendingRow.append(pendingCell);
+    this.pendingRow.addEventListener("click", (ev) => ev.stopPropagation());
+    this.pendingKey = ""; // what the box shows now, so updates redraw only on change
     // Questions about this session ("Delete it?") get a full-width row of their
     // own under it, so a long server message never squeezes the table.
     this.confirmRow = h("tr", "ccmd-confirm-row");
@@ -88,6 +100,44 @@ export class SessionRow {
     this.clients.classList.toggle("zero", n === 0);
     this.tick();
     this.syncButtons();
+    this.showPending(model.state === "waiting" ? /** @type {any} */ (model.pending) : null);
+  }
+
+  /**
+   * Draw the pending question (null: none): its message, the tool's command, a button per option.
+   * @param {{kind: string, tool?: string | null, input?: any, message?: string | null,
+   *   options: {key: string, label: string}[], serial: number} | null} pending
+   */
+  showPending(pending) {
+    const key = pending ? JSON.stringify(pending) : "";
+    if (key === this.pendingKey) return;
+    this.pendingKey = key;
+    this.pending = pending;
+    if (!pending) {
+      this.pendingRow.remove();
+      this.pendingBox.replaceChildren();
+      return;
+    }
+    const question = h("span", "ccmd-pending-q", pending.message || `The agent asks (${pending.kind})`);
+    const parts = [question];
+    const command = pending.input && (pending.input.command || pending.input.file_path || pending.input.url);
+    if (pending.tool || command) {
+      parts.push(h("code", "ccmd-pending-cmd", `${pending.tool || ""}${command ? `: ${command}` : ""}`));
+    }
+    const choices = h("span", "ccmd-pending-options");
+    for (const option of pending.options || []) {
+      const btn = button(option.label, option.key === "no" ? "danger" : "solid", "", "answer");
+      btn.dataset.key = option.key;
+      btn.addEventListener("click", (ev) => {
+        ev.stopPropagation();
+        for (const b of choices.querySelectorAll("button")) /** @type {HTMLButtonElement} */ (b).disabled = true;
+        this.onAction("answer", this, option.key);
+      });
+      choices.append(btn);
+    }
+    parts.push(choices);
+    this.pendingBox.replaceChildren(...parts);
+    if (this.el.isConnected && !this.pendingRow.isConnected) this.el.after(this.pendingRow);
   }
 
   /** Refresh the relative "last activity" time. */
@@ -108,9 +158,10 @@ export class SessionRow {
 
   syncButtons() {
     const running = RUNNING.has(this.model.state);
-    const { stop, resume } = this.buttons;
+    const { stop, resume, diff } = this.buttons;
     stop.hidden = !running;
     resume.hidden = running;
+    diff.hidden = !this.model.worktree_path;
     for (const [action, btn] of Object.entries(this.buttons)) {
       btn.disabled = Boolean(this.busyAction);
       btn.textContent = this.busyAction === action ? PROGRESS[action] : btn.dataset.label ?? "";
@@ -153,11 +204,12 @@ export class SessionRow {
   detach() {
     this.el.remove();
     this.confirmRow.remove();
+    this.pendingRow.remove();
   }
 }
 
 /** @type {Record<string, string>} */
-const PROGRESS = { stop: "Stopping…", resume: "Resuming…", delete: "Deleting…" };
+const PROGRESS = { stop: "Stopping…", resume: "Resuming…", delete: "Deleting…", diff: "Diff" };
 
 /**
  * @param {string} className

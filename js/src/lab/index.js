@@ -25,6 +25,7 @@ import { WaitingNotifier } from "./notify.js";
 import { runningManager } from "./running.js";
 import { AgentsSidebar } from "./sidebar.js";
 import { WaitingStatus } from "./status.js";
+import { DiffTab } from "./difftab.js";
 import { SessionTab } from "./tab.js";
 
 /** @typedef {import("@jupyterlab/application").JupyterFrontEnd} JupyterFrontEnd */
@@ -89,7 +90,13 @@ function activate(app, restorer, palette, launcher, statusBar, running, settingR
     if (settings.openOnCreate) openQuietly(model.id);
   };
 
-  const sidebar = new AgentsSidebar({ sessions, onOpen: openQuietly, onCreated, currentFolder });
+  /** @param {string} id a worktree session: its changes in a tab of their own */
+  const openDiff = (id) => {
+    const tabId = `ccm-diff-${id}`;
+    if (!document.getElementById(tabId)) app.shell.add(new DiffTab(sessions, id), "main");
+    app.shell.activateById(tabId);
+  };
+  const sidebar = new AgentsSidebar({ sessions, onOpen: openQuietly, onCreated, currentFolder, onDiff: openDiff });
   app.shell.add(sidebar, "left", { rank: 650 });
   const showSidebar = () => app.shell.activateById(sidebar.id);
   browser?.model.pathChanged.connect(() => sidebar.followFolder());

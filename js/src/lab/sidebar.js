@@ -19,10 +19,11 @@ export class AgentsSidebar extends Widget {
    * @param {object} options
    * @param {AgentSessions} options.sessions
    * @param {(id: string) => void} options.onOpen open a session's tab
+   * @param {(id: string) => void} [options.onDiff] open a worktree session's changes in a tab
    * @param {(model: import("../types/session").Session) => void} options.onCreated
    * @param {() => string} options.currentFolder the file browser's folder ("" : the root)
    */
-  constructor({ sessions, onOpen, onCreated, currentFolder }) {
+  constructor({ sessions, onOpen, onCreated, currentFolder, onDiff }) {
     super();
     this.id = "jupyter-ccmanager-agents";
     this.addClass("ccmdw");
@@ -45,6 +46,7 @@ export class AgentsSidebar extends Widget {
       onDeleted: (id) => sessions.store.forget(id),
       onError: showError,
       openButton: true,
+      onDiff,
     });
     this.form = new CreateForm(sessions.api, (model) => {
       if (!sessions.get(model.id)) sessions.store.upsert(model);

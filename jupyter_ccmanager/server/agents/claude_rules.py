@@ -49,3 +49,13 @@ CLAUDE_RULES: dict[str, list[dict[str, str]]] = {
         {"pattern": r"(?i)\(running stop hook|esc to interrupt|\? for shortcuts"},
     ],
 }
+
+#: Named answers to Claude Code's dialogs: a regex on the option's label per name
+#: (dialogs have 2 or 3 options, and the "always" label names the command or folder).
+#: Checked with 2.1.x, where a digit alone picks and confirms an option. Questions of
+#: the AskUserQuestion tool have no names: they are answered by number or label.
+CLAUDE_ANSWERS: dict[str, dict[str, str]] = {
+    "permission": {"yes": r"^Yes$", "always": r"^Yes, ", "no": r"^No\b"},
+    "trust": {"yes": r"^Yes\b", "no": r"^No\b"},
+    "api_key": {"yes": r"^Yes\b", "no": r"^No\b"},
+}

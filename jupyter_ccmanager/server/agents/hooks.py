@@ -45,8 +45,9 @@ def hook_command() -> str:
     return f"{shlex.quote(sys.executable)} {shlex.quote(str(script))}"
 
 
-def hook_settings() -> str:
-    """The ``--settings`` JSON: one command hook for every event we track."""
+def hook_settings(permissions: dict[str, list[str]] | None = None) -> str:
+    """The ``--settings`` JSON: one command hook for every event we track, and the
+    session's permission rules (one ``--settings`` only: the CLI reads just the last)."""
     command = {"type": "command", "command": hook_command(), "timeout": 10}
     hooks: dict[str, list[dict[str, Any]]] = {}
     for event in HOOK_EVENTS:
@@ -54,4 +55,7 @@ def hook_settings() -> str:
         if event in ("PreToolUse", "PostToolUse", "PermissionRequest"):
             entry["matcher"] = "*"
         hooks[event] = [entry]
-    return json.dumps({"hooks": hooks}, separators=(",", ":"))
+    settings: dict[str, Any] = {"hooks": hooks}
+    if permissions:
+        settings["permissions"] = permissions
+    return json.dumps(settings, separators=(",", ":"))

@@ -19,7 +19,7 @@ import shutil
 from dataclasses import dataclass, field
 from typing import Any
 
-from jupyter_ccmanager.server.agents.claude_rules import CLAUDE_REGION, CLAUDE_RULES
+from jupyter_ccmanager.server.agents.claude_rules import CLAUDE_ANSWERS, CLAUDE_REGION, CLAUDE_RULES
 from jupyter_ccmanager.server.errors import InvalidRequest
 
 CLAUDE_INSTALL_HINT = (
@@ -51,6 +51,11 @@ class AgentProfile:
     claude: bool = False
     #: Message for AGENT_NOT_FOUND when argv[0] is not on PATH.
     install_hint: str = ""
+    #: Named answers per kind of question: a regex on the option's label for each name
+    #: ({"permission": {"yes": "^Yes$", "no": "^No"}}); other options go by number.
+    answers: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: Keys that choose option ``{n}`` of a dialog (Claude Code: the digit alone).
+    select: str = "{n}\r"
 
     def resolve_argv(
         self, extra: list[str] | None = None, argv: list[str] | None = None
@@ -86,6 +91,8 @@ def builtin_profiles() -> dict[str, AgentProfile]:
             idle_debounce=0.6,
             claude=True,
             install_hint=CLAUDE_INSTALL_HINT,
+            answers=CLAUDE_ANSWERS,
+            select="{n}",
         ),
         "shell": AgentProfile(name="shell", argv=[default_shell()]),
         "command": AgentProfile(name="command", argv=[]),
@@ -94,7 +101,7 @@ def builtin_profiles() -> dict[str, AgentProfile]:
 
 _FIELDS = {
     "argv", "env", "interrupt", "quit", "rules", "region", "idle_debounce", "claude",
-    "install_hint",
+    "install_hint", "answers", "select",
 }  # fmt: skip
 
 

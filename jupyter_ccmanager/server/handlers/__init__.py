@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from jupyter_ccmanager.server.handlers import hook, prompt, sessions, websocket
+from jupyter_ccmanager.server.handlers import hook, prompt, review, sessions, websocket
 from jupyter_ccmanager.server.handlers.base import NotFoundHandler
 
 API_ROOT = "ccmanager/api"
@@ -20,7 +20,7 @@ Route = tuple[str, type[Any]]
 def api_handlers(root: str = API_ROOT) -> list[Route]:
     """Every API route under ``/{root}`` (relative to the server's base_url)."""
     routes: list[Route] = []
-    for module in (sessions, prompt, hook, websocket):
+    for module in (sessions, prompt, review, hook, websocket):
         routes += [(f"/{root}{pattern}", handler) for pattern, handler in module.default_handlers]
     routes.append((rf"/{root}/.*", NotFoundHandler))
     return routes

@@ -14,8 +14,9 @@ from jupyter_ccmanager.server.errors import Conflict
 from jupyter_ccmanager.server.session import Session
 from jupyter_ccmanager.server.state.activity import ActivityMonitor
 from jupyter_ccmanager.server.state.detector import StateDetector, hook_target
+from jupyter_ccmanager.server.state.pending import asking_hook, build_pending
 from jupyter_ccmanager.server.state.screen import ScreenFeeder, ScreenModel
-from jupyter_ccmanager.server.state.states import BUSY
+from jupyter_ccmanager.server.state.states import BUSY, WAITING
 
 
 class SessionWatch:
@@ -23,6 +24,9 @@ class SessionWatch:
 
     def __init__(self, session: Session, profile: AgentProfile, screen: bool = True) -> None:
         self.session = session
+        self.profile = profile
+        self._shown_pending: dict[str, Any] | None = None  # what viewers were last told
+        session.pending_source = self.pending
         self.feeder: ScreenFeeder | None = None
         self.detector: StateDetector | None = None
         self.activity: ActivityMonitor | None = None
@@ -49,12 +53,42 @@ class SessionWatch:
     def _on_screen_update(self) -> None:
         if self.detector is not None:
             self.detector.evaluate()
+        self._announce_pending()
 
     def on_hook(self, payload: dict[str, Any]) -> None:
         if self.detector is not None:
             self.detector.on_hook(payload)
         elif (target := hook_target(payload)) is not None and self.session.state.live:
             self.session.state.set(*target)
+        self._announce_pending()
+
+    def pending(self) -> dict[str, Any] | None:
+        """What the waiting agent asks: the hook's tool call, the screen's options."""
+        state = self.session.state
+        if state.value != WAITING:
+            return None
+        lines: list[str] = []
+        if self.feeder is not None:
+            self.feeder.catch_up()
+            lines = self.feeder.model.lines()
+        events = self.detector.events if self.detector is not None else []
+        return build_pending(
+            state.detail or "question", asking_hook(events), lines, self.profile, state.serial
+        )
+
+    def _announce_pending(self) -> None:
+        """Viewers and the event bus hear when the question (or its options) changes.
+
+        A state event already carries the model; this covers what arrives later
+        (the hook's tool input, options drawn after the state changed).
+        """
+        if self.session.state.value != WAITING:
+            self._shown_pending = None
+            return
+        pending = self.pending()
+        if pending != self._shown_pending:
+            self._shown_pending = pending
+            self.session.notify_model()
 
     def resize(self, cols: int, rows: int) -> None:
         if self.feeder is not None:

@@ -88,6 +88,9 @@ def from_record(
     session.created_at = model.get("created_at") or session.created_at
     session.branch = model.get("branch")
     session.worktree_path = model.get("worktree_path")
+    session.base_commit = model.get("base_commit")
+    session.base_branch = model.get("base_branch")
+    session.policy = model.get("policy")
     session.agent_session_id = model.get("agent_session_id")
     session.exit_code = model.get("exit_code")
     session.restore(model.get("state_history") or [], output_start, output)

@@ -1,0 +1,1 @@
+"""Reviewing and taking a worktree session's work: diff, commit, merge (all git, all async)."""
