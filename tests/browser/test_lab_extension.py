@@ -72,11 +72,24 @@ class Lab:
         self.page.wait_for_function("() => !!(window.ccmLab && window.ccmLab.sidebar)")
 
     def show_left(self, data_id: str) -> None:
-        """Bring a left-area panel to the front (the restorer brings back the last one)."""
+        """Bring a left-area panel to the front and make sure it shows.
+
+        The layout restorer may still be opening (or collapsing) the left area
+        when the page is ready, so one click on the tab can land before it and be
+        undone, or toggle an already-current panel closed: click only while the
+        panel is hidden, then give Lab a moment to apply it before looking again.
+        """
         tab = self.page.locator(f'.jp-SideBar .lm-TabBar-tab[data-id="{data_id}"]')
         tab.wait_for()
-        if "lm-mod-current" not in (tab.get_attribute("class") or ""):
+        panel = self.page.locator(f"#{data_id}")
+
+        def shown() -> bool:
+            if panel.is_visible():
+                return True
             tab.click()
+            return False
+
+        wait_until(shown, timeout=60, interval=1.0, what=f"the {data_id} panel shown")
 
     def open_sidebar(self) -> Any:
         self.show_left("jupyter-ccmanager-agents")

@@ -127,7 +127,7 @@ class TestMissingDefaultCli:
             other = type(manager)(
                 root_dir=manager.root_dir, server_url="", parent=manager.parent, log=manager.log
             )
-            other._liveness.stop()
+            other.monitor.close()
         finally:
             manager.log.removeHandler(handler)
         said = [m for m in said if "the default agent 'claude' cannot start" in m]
