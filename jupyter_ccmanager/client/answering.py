@@ -9,6 +9,7 @@ comes, so a notebook drives permissions with no terminal typing.
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import time
 from collections.abc import Awaitable, Callable
@@ -18,6 +19,8 @@ from jupyter_ccmanager.client.transport import Call, Client, Plan
 
 __all__ = ["AnsweringMixin", "Decision", "OnWaiting"]
 
+#: Longest wait for a reported question's options to be drawn before deciding anyway.
+OPTIONS_WAIT = 10.0
 #: What ``on_waiting`` returns: True (approve), False (deny), a choice, (choice, text), None.
 Decision = bool | str | tuple[str, str] | None
 OnWaiting = Callable[[Any, dict[str, Any]], Decision | Awaitable[Decision]]
@@ -124,10 +127,29 @@ class AnsweringMixin:
     def _remaining(self, deadline: float | None) -> float:
         return 600.0 if deadline is None else max(deadline - time.monotonic(), 0.1)
 
+    def _shown_pending(self) -> dict[str, Any] | None:
+        """The pending question once its options are on screen: a permission hook
+        reports the question a moment before the dialog (and its options) is drawn."""
+        pending = self.pending
+        until = time.monotonic() + OPTIONS_WAIT
+        while pending is not None and not pending.get("options") and time.monotonic() < until:
+            time.sleep(0.1)
+            pending = self.pending
+        return pending
+
+    async def _ashown_pending(self) -> dict[str, Any] | None:
+        """Coroutine twin of :meth:`_shown_pending`."""
+        pending = await self.apending()
+        until = time.monotonic() + OPTIONS_WAIT
+        while pending is not None and not pending.get("options") and time.monotonic() < until:
+            await asyncio.sleep(0.1)
+            pending = await self.apending()
+        return pending
+
     def _answer_as_they_come(self, reply: str, decide: OnWaiting, timeout: float | None) -> str:
         deadline = None if timeout is None else time.monotonic() + timeout
         while (self.last_prompt_result or {}).get("state") == "waiting":
-            pending = self.pending
+            pending = self._shown_pending()
             if pending is None:
                 break
             decision = decide(self, pending)
@@ -147,7 +169,7 @@ class AnsweringMixin:
     ) -> str:
         deadline = None if timeout is None else time.monotonic() + timeout
         while (self.last_prompt_result or {}).get("state") == "waiting":
-            pending = await self.apending()
+            pending = await self._ashown_pending()
             if pending is None:
                 break
             decision = decide(self, pending)
