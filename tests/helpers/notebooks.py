@@ -69,12 +69,26 @@ EXPECTED = {
 
 
 def outputs_text(nb: nbformat.NotebookNode) -> str:
-    """Every stream and text/* output of the executed notebook, in order."""
-    parts = []
+    """Every stream and text/* output of the executed notebook, in order.
+
+    A kernel may send one printed line in several stream messages (a flush
+    between ``print`` calls of one cell, or in the middle of a long write), and
+    nbclient keeps them as separate outputs: consecutive stream outputs of the
+    same name are joined as they were written, not on new lines.
+    """
+    parts: list[str] = []
+    last_stream = None
     for cell in nb.cells:
         for out in cell.get("outputs", []):
             if out.output_type == "stream":
-                parts.append(out.text)
-            elif out.output_type in ("execute_result", "display_data"):
+                if last_stream == out.name and parts:
+                    parts[-1] += out.text
+                else:
+                    parts.append(out.text)
+                last_stream = out.name
+                continue
+            last_stream = None
+            if out.output_type in ("execute_result", "display_data"):
                 parts += [str(v) for k, v in out.data.items() if k.startswith("text/")]
+        last_stream = None
     return "\n".join(parts)

@@ -1,7 +1,10 @@
 """A latency probe: ``GET api/status`` of a server, again and again, from its own process.
 
 The fuzz tests run it while they throw input at the server: the server must
-keep answering (within 0.5 s) however hostile that input is. The probe is a
+keep answering however hostile that input is. A probe that gets no answer
+within ``timeout`` (5 s: a stalled loop, not a slow machine) fails; the
+latencies themselves are reported, never asserted, because on a loaded
+machine they measure the machine as much as the server. The probe is a
 separate process, so that what the test itself computes (schemathesis
 generating cases holds the GIL for long stretches) never delays a probe and
 gets blamed on the server. Each line it prints is one probe: the start on the
@@ -22,12 +25,12 @@ from tests.helpers.launcher import JupyterServer
 
 SCRIPT = r"""
 import sys, time, requests
-url, token, interval = sys.argv[1], sys.argv[2], float(sys.argv[3])
+url, token, interval, limit = sys.argv[1], sys.argv[2], float(sys.argv[3]), float(sys.argv[4])
 session = requests.Session()
 while True:
     began = time.perf_counter()
     try:
-        ok = session.get(url, headers={"Authorization": "token " + token}, timeout=10).ok
+        ok = session.get(url, headers={"Authorization": "token " + token}, timeout=limit).ok
     except requests.RequestException:
         ok = False
     print(f"{began} {time.perf_counter() - began} {int(ok)}", flush=True)
@@ -38,10 +41,10 @@ while True:
 class StatusProbe:
     """``with StatusProbe(server) as probe: ...``; then ``probe.worst``, ``probe.count``."""
 
-    def __init__(self, server: JupyterServer, interval: float = 0.1) -> None:
+    def __init__(self, server: JupyterServer, interval: float = 0.1, timeout: float = 5.0) -> None:
         self.argv = [
             sys.executable, "-c", SCRIPT, server.url_for("api/status"), server.token,
-            str(interval),
+            str(interval), str(timeout),
         ]  # fmt: skip
         self.samples: list[tuple[float, float]] = []  # (start, latency)
         self.failures = 0

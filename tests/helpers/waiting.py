@@ -111,14 +111,26 @@ def gone(pid: int) -> bool:
     return False
 
 
-def runs_in_session(pid: int, name: str) -> bool:
-    """A process called ``name`` runs in the terminal session of ``pid`` (a session's pid)."""
+def runs_in_foreground(pid: int, name: str) -> bool:
+    """A process called ``name`` runs in the session of ``pid`` and owns its terminal.
+
+    A shell forks, execs and only then (or in parallel) hands the terminal to
+    the new job with ``tcsetpgrp``: a Ctrl-C typed as soon as the process merely
+    exists can still reach the shell instead and be lost. A test that
+    interrupts waits for this: the process's group is the terminal's
+    foreground group (``pgrp == tpgid`` in /proc/PID/stat).
+    """
     for member in session_members(pid):
         try:
-            if psutil.Process(member).name() == name:
-                return True
-        except psutil.NoSuchProcess:
+            if psutil.Process(member).name() != name:
+                continue
+            with open(f"/proc/{member}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except (psutil.NoSuchProcess, OSError):
             continue
+        pgrp, tpgid = int(fields[2]), int(fields[5])
+        if pgrp == tpgid:
+            return True
     return False
 
 

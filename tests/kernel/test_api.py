@@ -24,7 +24,7 @@ from jupyter_ccmanager.client.transport import Client
 from jupyter_ccmanager.server.demo.api import Bash, FakeAnthropic, Text, claude_env, prepare_home
 from tests.helpers.launcher import free_port
 from tests.helpers.require import require_claude
-from tests.helpers.waiting import auntil, runs_in_session
+from tests.helpers.waiting import auntil, runs_in_foreground
 
 to_thread = asyncio.to_thread
 
@@ -154,7 +154,7 @@ async def test_resize_interrupt_stop_delete(client: Client) -> None:
     await auntil(lambda: to_thread(lambda: "30 100" in s.output()), what="stty size")
 
     await to_thread(s.send, "sleep 30; echo late-$((40+2))\r")
-    await auntil(lambda: runs_in_session(s.model["pid"], "sleep"), what="the shell runs sleep")
+    await auntil(lambda: runs_in_foreground(s.model["pid"], "sleep"), what="sleep in front")
     await to_thread(s.interrupt)
     await to_thread(s.send, "echo after-$?\r")
     out = await auntil(

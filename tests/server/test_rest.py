@@ -10,7 +10,7 @@ import psutil
 import pytest
 
 from tests.helpers.api import Api
-from tests.helpers.waiting import auntil, runs_in_session, wait_output, wait_state
+from tests.helpers.waiting import auntil, runs_in_foreground, wait_output, wait_state
 
 
 async def test_list_empty(api: Api) -> None:
@@ -73,7 +73,7 @@ async def test_resize_and_interrupt(api: Api) -> None:
     )
     assert status == 200 and (resized["cols"], resized["rows"]) == (100, 30)
     await api.send(sid, "sleep 30; echo late-$((40+2))\r")
-    await auntil(lambda: runs_in_session(model["pid"], "sleep"), what="the shell to run sleep")
+    await auntil(lambda: runs_in_foreground(model["pid"], "sleep"), what="sleep in front")
     status, _ = await api.call("POST", "sessions", sid, "interrupt")
     assert status == 200
     await api.send(sid, "stty size; echo after-$?\r")
