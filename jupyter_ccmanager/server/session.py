@@ -24,6 +24,7 @@ from typing import Any, Protocol
 from jupyter_ccmanager.server import validation as v
 from jupyter_ccmanager.server.errors import Busy, Conflict, InvalidRequest, ManagerError
 from jupyter_ccmanager.server.procs import SessionPty, kill_session, session_members, start_time
+from jupyter_ccmanager.server.queries import QueryTracker
 from jupyter_ccmanager.server.replay import ReplayBuffer
 from jupyter_ccmanager.server.state.states import (
     BUSY,
@@ -112,6 +113,7 @@ class Session:
         self.last_activity = time.time()
         self.exit_code: int | None = None
         self.buffer = ReplayBuffer(buffer_bytes)
+        self.queries = QueryTracker()  # terminal queries in the output, answered by viewers
         self.viewers: set[Viewer] = set()
         self.output_listeners: list[Callable[[Session], None]] = []
         self.input_listeners: list[Callable[[Session, bytes], None]] = []
@@ -166,6 +168,7 @@ class Session:
             "agent_session_id": self.agent_session_id,
             "user": self.user,
             "terminal_name": self.terminal_name,
+            "terminal_queries": self.queries.open_count(),
             "state_history": list(self.state.history),
         }
 
@@ -194,6 +197,7 @@ class Session:
         self._final_state = EXITED
         self._exited = asyncio.Event()
         self._input_backlog.clear()
+        self.queries.reset()
         asyncio.get_running_loop().add_reader(fd, self._on_readable)
         self.state.set(STARTING)
         self.last_activity = time.time()
@@ -228,6 +232,7 @@ class Session:
 
     def _append(self, data: bytes) -> None:
         self.buffer.append(data)
+        self.queries.feed(data)  # before any viewer can see (and answer) a query
         self.last_activity = time.time()
         for viewer in list(self.viewers):
             viewer.on_output()
@@ -382,6 +387,13 @@ class Session:
         if written < len(data):
             self._input_backlog += data[written:]
             asyncio.get_running_loop().add_writer(self._fd, self._flush_input)
+
+    def write_from_viewer(self, data: bytes) -> None:
+        """Input from a viewer's terminal: answers that no open query waits for are
+        dropped (replayed history, a second viewer's answer); the rest is typed."""
+        data = self.queries.filter(data)
+        if data:
+            self.write(data)
 
     def _write_some(self, data: bytes | bytearray) -> int:
         try:

@@ -30,8 +30,12 @@ export class OutputStream {
   }
 
   /**
-   * A connection said hello: output continues at `start`, and bytes before
-   * `replayEnd` (the session's total at hello time) are replayed history.
+   * A connection said hello: output continues at `start`. On the first hello,
+   * bytes before `replayEnd` (the session's total then) are replayed history,
+   * whose query answers are dropped here. On a reconnect, what follows is
+   * output this view missed while offline: a query in it may be live (the
+   * program waits), so its answers go to the server, which passes only answers
+   * to queries still open (server/queries.py) and drops the rest.
    * @param {number} start
    * @param {number} replayEnd
    */
@@ -39,12 +43,12 @@ export class OutputStream {
     if (!this.started) {
       this.started = true;
       this.received = this.processed = this.lastAck = start;
+      this.replayEnd = Math.max(replayEnd || 0, start);
     } else if (start > this.received) {
       this.lost(this.received, start, "it left the replay buffer while disconnected");
     }
     // A server that restarts earlier than asked would duplicate output: skip it.
     this.skip = Math.max(0, this.received - start);
-    this.replayEnd = Math.max(replayEnd || 0, start);
     this.lastAck = start;
     this.sendAck(start); // Tells the server this client acks: flow control starts now.
   }

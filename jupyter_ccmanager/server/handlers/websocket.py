@@ -211,7 +211,7 @@ class SessionWebSocket(JSONErrors, WebSocketMixin, JupyterHandler, WebSocketHand
         try:
             if self.size is not None:
                 self.manager.resize(self.session.id, ResizeRequest(*self.size))
-            self.manager.write(self.session.id, data)
+            self.manager.write_from_viewer(self.session.id, data)
         except ManagerError as err:
             self._error(err.code, err.message)
 
