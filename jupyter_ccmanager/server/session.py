@@ -16,6 +16,7 @@ import errno
 import fcntl
 import logging
 import os
+import secrets
 import signal
 import time
 from collections.abc import Callable
@@ -113,6 +114,10 @@ class Session:
         self.last_activity = time.time()
         self.exit_code: int | None = None
         self.buffer = ReplayBuffer(buffer_bytes)
+        #: Names this byte stream: an offset means the same byte only within one stream.
+        #: A session restored from the store gets a new one (its saved output may end
+        #: before what viewers saw: after a kill -9, by up to ``persist_interval``).
+        self.stream = secrets.token_urlsafe(9)
         self.queries = QueryTracker()  # terminal queries in the output, answered by viewers
         self.viewers: set[Viewer] = set()
         self.output_listeners: list[Callable[[Session], None]] = []
@@ -156,6 +161,7 @@ class Session:
             "rows": self.rows,
             "clients": len(self.viewers),
             "offset": self.buffer.end,
+            "stream": self.stream,
             "buffer_bytes": len(self.buffer),
             "key": self.key,
             "labels": dict(self.labels),

@@ -91,6 +91,7 @@ export class TerminalView {
 
     transport.open({
       getOffset: () => this.stream.received,
+      getStream: () => this.stream.streamId,
       onStatus: (status, why) => this._status(status, why),
       onMessage: (msg) => this._message(msg),
       onOutput: (bytes) => this.stream.push(bytes),
@@ -169,7 +170,10 @@ export class TerminalView {
         this.lastError = "";
         this.bar.setSession(session);
         this.ptySize = { cols: session.cols || 0, rows: session.rows || 0 };
-        this.stream.begin(start, typeof session.offset === "number" ? session.offset : start);
+        const replayEnd = typeof session.offset === "number" ? session.offset : start;
+        if (msg.reset && this.stream.started) this.stream.restart(start, replayEnd);
+        else this.stream.begin(start, replayEnd);
+        this.stream.streamId = typeof msg.stream === "string" ? msg.stream : "";
         if (this.sizeOwner) this.fit();
         else this._followPty();
         break;

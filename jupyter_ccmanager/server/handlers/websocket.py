@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -39,6 +40,7 @@ log = logging.getLogger(__name__)
 FRAME_BYTES = 256 * 1024  # largest binary frame
 ACK_WINDOW = 1 << 20  # unacknowledged bytes allowed once a client acks
 MAX_MESSAGE = 1 << 20  # largest message a client may send
+STREAM_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 class SessionWebSocket(JSONErrors, WebSocketMixin, JupyterHandler, WebSocketHandler):
@@ -49,6 +51,7 @@ class SessionWebSocket(JSONErrors, WebSocketMixin, JupyterHandler, WebSocketHand
     cursor: int
     acked: int | None = None  # None until the client sends its first ack
     size: tuple[int, int] | None = None
+    client_stream: str | None = None  # the stream the client's offset counts in (?stream=)
 
     @property
     def manager(self) -> CCSessionManager:
@@ -78,6 +81,9 @@ class SessionWebSocket(JSONErrors, WebSocketMixin, JupyterHandler, WebSocketHand
                     raise ValueError
             except ValueError:
                 raise web.HTTPError(400, "'offset' must be a non-negative integer") from None
+        self.client_stream = self.get_query_argument("stream", None)
+        if self.client_stream is not None and not STREAM_ID.fullmatch(self.client_stream):
+            raise web.HTTPError(400, "'stream' must be a stream id from a hello or session model")
         self._check_handshake()
         await super().get(session_id)
 
@@ -101,14 +107,31 @@ class SessionWebSocket(JSONErrors, WebSocketMixin, JupyterHandler, WebSocketHand
             self.close(4004, self.missing.code)
             return
         buffer = self.session.buffer
-        self.cursor = min(max(self.cursor, buffer.start), buffer.end)
+        reset = self._offsets_reset()
+        self.cursor = buffer.start if reset else min(max(self.cursor, buffer.start), buffer.end)
         self._wake = asyncio.Event()
         self._closed = False
         self._exit_message: dict[str, Any] | None = None
-        self._send_json({"type": "hello", "session": self.session.model(), "offset": self.cursor})
+        self._send_json(
+            {
+                "type": "hello",
+                "session": self.session.model(),
+                "offset": self.cursor,
+                "stream": self.session.stream,
+                "reset": reset,
+            }
+        )
         self.session.attach(self)
         self._pump_task = asyncio.ensure_future(self._pump())
         self._wake.set()
+
+    def _offsets_reset(self) -> bool:
+        """True when the client's offset cannot mean what it saw: it belongs to another
+        stream (the server restarted), or lies beyond the end. It then starts over
+        from what is buffered, and ``hello`` says so (``reset``) instead of a silent clamp."""
+        if self.client_stream is not None and self.client_stream != self.session.stream:
+            return True
+        return self.cursor > self.session.buffer.end
 
     # -------------------------------------------------------- session → client
     def on_output(self) -> None:
