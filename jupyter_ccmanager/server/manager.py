@@ -366,9 +366,16 @@ class CCSessionManager(LoggingConfigurable):
         session.write(data)
         return session.buffer.end
 
-    def write_from_viewer(self, session_id: str, data: bytes) -> None:
-        """Type what a viewer's terminal sent; answers to no open query are dropped."""
-        self.get(session_id).write_from_viewer(data)
+    def write_from_viewer(self, session_id: str, data: bytes, viewer: object) -> None:
+        """Type what a viewer's terminal sent; answers to no open query are dropped,
+        and a viewer that types owns the PTY size (see ``sizing.py``)."""
+        self.get(session_id).write_from_viewer(data, viewer)
+
+    def request_size(
+        self, session_id: str, viewer: object, request: ResizeRequest, take: bool = False
+    ) -> bool:
+        """A viewer's box size: applied if it owns the size, takes it, or no one owns it."""
+        return self.get(session_id).sizing.request(viewer, request.cols, request.rows, take)
 
     def resize(self, session_id: str, request: ResizeRequest) -> dict[str, Any]:
         session = self.get(session_id)

@@ -145,6 +145,20 @@ def _answer_key(m: re.Match[bytes]) -> Key | None:
     return None
 
 
+_FOCUS_REPORTS = (b"\x1b[I", b"\x1b[O")
+
+
+def has_keys(data: bytes) -> bool:
+    """True when viewer input holds more than terminal answers and focus reports:
+    a person typed, clicked or pasted (what makes a viewer the size owner)."""
+    if b"\x1b" not in data:
+        return bool(data)
+    rest = _ANSWER.sub(lambda m: b"" if _answer_key(m) is not None else m.group(0), data)
+    for report in _FOCUS_REPORTS:
+        rest = rest.replace(report, b"")
+    return bool(rest)
+
+
 class QueryTracker:
     """The open terminal queries of one session's output, and the filter for viewer input."""
 

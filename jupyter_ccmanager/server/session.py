@@ -25,8 +25,9 @@ from typing import Any, Protocol
 from jupyter_ccmanager.server import validation as v
 from jupyter_ccmanager.server.errors import Busy, Conflict, InvalidRequest, ManagerError
 from jupyter_ccmanager.server.procs import SessionPty, kill_session, session_members, start_time
-from jupyter_ccmanager.server.queries import QueryTracker
+from jupyter_ccmanager.server.queries import QueryTracker, has_keys
 from jupyter_ccmanager.server.replay import ReplayBuffer
+from jupyter_ccmanager.server.sizing import SizeOwnership
 from jupyter_ccmanager.server.state.states import (
     BUSY,
     EXITED,
@@ -120,6 +121,7 @@ class Session:
         self.stream = secrets.token_urlsafe(9)
         self.queries = QueryTracker()  # terminal queries in the output, answered by viewers
         self.viewers: set[Viewer] = set()
+        self.sizing = SizeOwnership(self.resize)  # which viewer's box sets the PTY size
         self.output_listeners: list[Callable[[Session], None]] = []
         self.input_listeners: list[Callable[[Session, bytes], None]] = []
         self._on_event = on_event
@@ -394,9 +396,12 @@ class Session:
             self._input_backlog += data[written:]
             asyncio.get_running_loop().add_writer(self._fd, self._flush_input)
 
-    def write_from_viewer(self, data: bytes) -> None:
+    def write_from_viewer(self, data: bytes, viewer: object | None = None) -> None:
         """Input from a viewer's terminal: answers that no open query waits for are
-        dropped (replayed history, a second viewer's answer); the rest is typed."""
+        dropped (replayed history, a second viewer's answer); the rest is typed.
+        A viewer that types (more than answers) becomes the size owner."""
+        if viewer is not None and self.running and has_keys(data):
+            self.sizing.typed(viewer)
         data = self.queries.filter(data)
         if data:
             self.write(data)
@@ -433,6 +438,7 @@ class Session:
         self._viewers_changed()
 
     def detach(self, viewer: Viewer) -> None:
+        self.sizing.forget(viewer)
         if viewer in self.viewers:
             self.viewers.discard(viewer)
             self._viewers_changed()

@@ -50,7 +50,6 @@ class SessionWebSocket(JSONErrors, WebSocketMixin, JupyterHandler, WebSocketHand
     session: Session
     cursor: int
     acked: int | None = None  # None until the client sends its first ack
-    size: tuple[int, int] | None = None
     client_stream: str | None = None  # the stream the client's offset counts in (?stream=)
 
     @property
@@ -214,9 +213,16 @@ class SessionWebSocket(JSONErrors, WebSocketMixin, JupyterHandler, WebSocketHand
         self._type(InputRequest.parse(msg, max_len=MAX_MESSAGE).data)
 
     def _on_resize(self, msg: dict[str, Any]) -> None:
+        """This viewer's box; it sets the PTY size only as the size owner (sizing.py).
+        When it does not, the viewer is told the PTY's size, to show the terminal at."""
+        take = msg.pop("take", False)
+        if not isinstance(take, bool):
+            raise v.bad_request("'take' must be true or false.", "INVALID_VALUE")
         request = ResizeRequest.parse(msg)
-        self.size = (request.cols, request.rows)
-        self.manager.resize(self.session.id, request)
+        if not self.manager.request_size(self.session.id, self, request, take):
+            self._send_json(
+                {"type": "resize", "cols": self.session.cols, "rows": self.session.rows}
+            )
 
     def _on_ack(self, msg: dict[str, Any]) -> None:
         v.check_fields(msg, {"offset"})
@@ -230,11 +236,9 @@ class SessionWebSocket(JSONErrors, WebSocketMixin, JupyterHandler, WebSocketHand
         self._send_json({"type": "pong"})
 
     def _type(self, data: bytes) -> None:
-        """Input from this viewer; it becomes the active viewer, whose size wins."""
+        """Input from this viewer; typing makes it the size owner (sizing.py)."""
         try:
-            if self.size is not None:
-                self.manager.resize(self.session.id, ResizeRequest(*self.size))
-            self.manager.write_from_viewer(self.session.id, data)
+            self.manager.write_from_viewer(self.session.id, data, self)
         except ManagerError as err:
             self._error(err.code, err.message)
 
