@@ -35,7 +35,7 @@ export function chooseTransport(model) {
     if (mode !== "websocket") return viaKernel();
     server = originServer();
   }
-  const socket = new WebSocketTransport((offset) => sessionSocketUrl(server, sessionId, offset));
+  const socket = new WebSocketTransport((offset, stream) => sessionSocketUrl(server, sessionId, offset, stream));
   return mode === "websocket" ? socket : new AutoTransport(socket, viaKernel);
 }
 

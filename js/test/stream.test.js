@@ -72,6 +72,26 @@ test("output after the replay is live", () => {
   assert.deepEqual(term.droppedWhileParsing, [true, false]);
 });
 
+test("after a reconnect, output missed while offline is live: its answers go to the server", () => {
+  const { term, stream } = setup();
+  stream.begin(0, 3); // first hello: 3 bytes of history
+  stream.push(bytes("old"));
+  stream.begin(3, 9); // reconnect: 6 bytes were written while offline (a query among them)
+  stream.push(bytes("missed"));
+  term.parse();
+  assert.deepEqual(term.droppedWhileParsing, [true, false]);
+});
+
+test("a reconnect during the first replay keeps the rest of that history replay", () => {
+  const { term, stream } = setup();
+  stream.begin(0, 6);
+  stream.push(bytes("old"));
+  stream.begin(3, 8);
+  stream.push(bytes("er!!!"));
+  term.parse();
+  assert.deepEqual(term.droppedWhileParsing, [true, true, false]);
+});
+
 test("a reconnect that restarts earlier than asked skips what was already received", () => {
   const { term, stream } = setup();
   stream.begin(0, 0);

@@ -109,6 +109,13 @@ class CCSessionManager(LoggingConfigurable):
         help="Keep a server-side screen (pyte) per session: needed for `screen`, for "
         "screen-based state rules and for replies of agents without transcripts.",
     )
+    query_answer_timeout = Float(
+        3.0,
+        config=True,
+        help="Seconds a terminal query in a session's output (cursor position, device "
+        "attributes, colours...) stays answerable by a viewer. Later answers, and every "
+        "answer after the first, are dropped: they would be typed into the program.",
+    )
     worktree_branch_template = Unicode(
         "feature/{name}",
         config=True,
@@ -264,6 +271,7 @@ class CCSessionManager(LoggingConfigurable):
             self.sessions[session.id] = session
             self.watches[session.id] = SessionWatch(session, profile, screen=self.screen_model)
             session.output_listeners.append(self._mark_dirty)
+            session.queries.lifetime = self.query_answer_timeout
         self._mark_dirty(session)
 
     def lock(self, session: Session) -> asyncio.Lock:
@@ -357,6 +365,17 @@ class CCSessionManager(LoggingConfigurable):
         session = self.get(session_id)
         session.write(data)
         return session.buffer.end
+
+    def write_from_viewer(self, session_id: str, data: bytes, viewer: object) -> None:
+        """Type what a viewer's terminal sent; answers to no open query are dropped,
+        and a viewer that types owns the PTY size (see ``sizing.py``)."""
+        self.get(session_id).write_from_viewer(data, viewer)
+
+    def request_size(
+        self, session_id: str, viewer: object, request: ResizeRequest, take: bool = False
+    ) -> bool:
+        """A viewer's box size: applied if it owns the size, takes it, or no one owns it."""
+        return self.get(session_id).sizing.request(viewer, request.cols, request.rows, take)
 
     def resize(self, session_id: str, request: ResizeRequest) -> dict[str, Any]:
         session = self.get(session_id)

@@ -16,6 +16,7 @@ import errno
 import fcntl
 import logging
 import os
+import secrets
 import signal
 import time
 from collections.abc import Callable
@@ -24,7 +25,9 @@ from typing import Any, Protocol
 from jupyter_ccmanager.server import validation as v
 from jupyter_ccmanager.server.errors import Busy, Conflict, InvalidRequest, ManagerError
 from jupyter_ccmanager.server.procs import SessionPty, kill_session, session_members, start_time
+from jupyter_ccmanager.server.queries import QueryTracker, has_keys
 from jupyter_ccmanager.server.replay import ReplayBuffer
+from jupyter_ccmanager.server.sizing import SizeOwnership
 from jupyter_ccmanager.server.state.states import (
     BUSY,
     EXITED,
@@ -112,7 +115,13 @@ class Session:
         self.last_activity = time.time()
         self.exit_code: int | None = None
         self.buffer = ReplayBuffer(buffer_bytes)
+        #: Names this byte stream: an offset means the same byte only within one stream.
+        #: A session restored from the store gets a new one (its saved output may end
+        #: before what viewers saw: after a kill -9, by up to ``persist_interval``).
+        self.stream = secrets.token_urlsafe(9)
+        self.queries = QueryTracker()  # terminal queries in the output, answered by viewers
         self.viewers: set[Viewer] = set()
+        self.sizing = SizeOwnership(self.resize)  # which viewer's box sets the PTY size
         self.output_listeners: list[Callable[[Session], None]] = []
         self.input_listeners: list[Callable[[Session, bytes], None]] = []
         self._on_event = on_event
@@ -154,6 +163,7 @@ class Session:
             "rows": self.rows,
             "clients": len(self.viewers),
             "offset": self.buffer.end,
+            "stream": self.stream,
             "buffer_bytes": len(self.buffer),
             "key": self.key,
             "labels": dict(self.labels),
@@ -166,6 +176,7 @@ class Session:
             "agent_session_id": self.agent_session_id,
             "user": self.user,
             "terminal_name": self.terminal_name,
+            "terminal_queries": self.queries.open_count(),
             "state_history": list(self.state.history),
         }
 
@@ -194,6 +205,7 @@ class Session:
         self._final_state = EXITED
         self._exited = asyncio.Event()
         self._input_backlog.clear()
+        self.queries.reset()
         asyncio.get_running_loop().add_reader(fd, self._on_readable)
         self.state.set(STARTING)
         self.last_activity = time.time()
@@ -228,6 +240,7 @@ class Session:
 
     def _append(self, data: bytes) -> None:
         self.buffer.append(data)
+        self.queries.feed(data)  # before any viewer can see (and answer) a query
         self.last_activity = time.time()
         for viewer in list(self.viewers):
             viewer.on_output()
@@ -383,6 +396,16 @@ class Session:
             self._input_backlog += data[written:]
             asyncio.get_running_loop().add_writer(self._fd, self._flush_input)
 
+    def write_from_viewer(self, data: bytes, viewer: object | None = None) -> None:
+        """Input from a viewer's terminal: answers that no open query waits for are
+        dropped (replayed history, a second viewer's answer); the rest is typed.
+        A viewer that types (more than answers) becomes the size owner."""
+        if viewer is not None and self.running and has_keys(data):
+            self.sizing.typed(viewer)
+        data = self.queries.filter(data)
+        if data:
+            self.write(data)
+
     def _write_some(self, data: bytes | bytearray) -> int:
         try:
             return os.write(self._fd, data) if self._fd is not None else len(data)
@@ -415,6 +438,7 @@ class Session:
         self._viewers_changed()
 
     def detach(self, viewer: Viewer) -> None:
+        self.sizing.forget(viewer)
         if viewer in self.viewers:
             self.viewers.discard(viewer)
             self._viewers_changed()

@@ -42,13 +42,18 @@ REPLAY_BYTES = 2 << 20  # what a newly opened Lab terminal is shown of the past
 class _PtyShim:
     """The bits of ``ptyprocess`` that terminado's TermSocket touches."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, owner: object) -> None:
         self.session = session
+        self.owner = owner  # the viewer this input comes from
 
     def write(self, text: str) -> None:
         if self.session.running:
-            # terminado hands over whatever JSON decoded to: no lone surrogates in the PTY
-            self.session.write(text.encode("utf-8", "replace"))
+            # terminado hands over whatever JSON decoded to: no lone surrogates in the PTY.
+            # Lab's xterm.js answers the queries in the replay it opens with: those
+            # answers (and a second terminal's) are dropped like any viewer's.
+            # All of a session's Lab terminals count as one viewer (terminado does not
+            # say which one typed): the LinkedTerminal, whose size is the last one set.
+            self.session.write_from_viewer(text.encode("utf-8", "replace"), self.owner)
 
     @property
     def fd(self) -> int:
@@ -81,7 +86,7 @@ class LinkedTerminal:
         self.session = session
         self.term_name = name
         self.clients = _Clients(self)
-        self.ptyproc = _PtyShim(session)
+        self.ptyproc = _PtyShim(session, self)
         self._stop = stop
         self._sizes: dict[int, tuple[Any, Any]] = {}
         self._cursor = session.buffer.end
@@ -130,7 +135,7 @@ class LinkedTerminal:
             except ManagerError:
                 log.info("ccmanager: ignoring size %r x %r for %s", cols, rows, self.term_name)
                 continue
-            self.session.resize(cols, rows)
+            self.session.sizing.request(self, cols, rows)  # applied only as size owner
 
     async def terminate(self, force: bool = False) -> bool:
         """Lab's "Shut Down": stop the session through the manager."""

@@ -7,7 +7,7 @@ WebSocket per view and forwards frames both ways, unchanged except for the
 ``view`` tag that tells the views of one widget apart (comm messages from the
 kernel reach every view of a widget)::
 
-    view -> kernel   {type: "connect", view, offset}   open (or replace) the view's socket
+    view -> kernel   {type: "connect", view, offset, stream}   open (or replace) the view's socket
                      {type: "input", view} + buffer     raw input bytes (or a "data" string)
                      {type: "resize"|"ack"|"ping", view, ...}   forwarded as JSON
                      {type: "disconnect", view}         close the view's socket
@@ -28,6 +28,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
+from urllib.parse import urlencode
 
 from tornado.httpclient import HTTPClientError, HTTPRequest
 from tornado.websocket import WebSocketClientConnection, WebSocketClosedError, websocket_connect
@@ -97,7 +98,8 @@ class CommRelay:
         if kind == "connect":
             offset = content.get("offset")
             offset = offset if isinstance(offset, int) and offset >= 0 else None
-            self._connect(session_id, view, offset)
+            stream = content.get("stream")
+            self._connect(session_id, view, offset, stream if isinstance(stream, str) else "")
         elif kind == "disconnect":
             self._close(view)
         elif kind == "input":
@@ -125,13 +127,15 @@ class CommRelay:
         except Exception:  # a closed comm must not kill the relay task
             log.debug("ccmanager relay: could not send to the views", exc_info=True)
 
-    def _connect(self, session_id: str, view: str, offset: int | None) -> None:
+    def _connect(self, session_id: str, view: str, offset: int | None, stream: str = "") -> None:
         # A new connect replaces the view's socket silently (no "closed": the
         # view asked for it and must not schedule another reconnect).
         self._close(view)
         try:
             connection = self._get_connection()
             url = connection.ws_url(session_id, offset)
+            if stream:  # the stream the offset counts in: the server says if it changed
+                url += ("&" if "?" in url else "?") + urlencode({"stream": stream})
             headers = connection.headers()
         except Exception as err:
             self._emit(

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import re
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.helpers import stdin_recorder
 from tests.helpers.browser import chromium, lab_server, pump_until
 from tests.helpers.launcher import JupyterServer
 from tests.helpers.paths import ARTIFACTS
@@ -91,3 +94,53 @@ def test_running_panel_opens_session_with_its_output(lab: JupyterServer) -> None
             what="stopped after Shut Down",
         )
         assert lab.api("GET", f"sessions/{model['id']}").json()["pid"] is None
+
+
+def test_lab_terminal_sends_no_answers_to_replayed_queries(lab: JupyterServer) -> None:
+    """Lab's xterm.js answers the queries in the replay it opens with; none reach the process.
+
+    The session records its stdin (tests/helpers/stdin_recorder.py). Its queries were
+    asked before Lab opened, with nobody to answer; once they expired
+    (``terminal_queries`` is 0) Lab's answers to them must be dropped, while answers
+    to a query asked while Lab is open pass, once.
+    """
+    record = lab.root / "stdin.bin"
+    record.touch()
+    command = [sys.executable, stdin_recorder.__file__, str(record)]
+    model = lab.api("POST", "sessions", {"name": "lab-queries", "command": command}).json()
+    sid = model["id"]
+
+    def output() -> bytes:
+        return bytes(lab.api("GET", f"sessions/{sid}/output").content)
+
+    until(lambda: b"recorder ready" in output(), what="recorder ready")
+    lab.api("POST", f"sessions/{sid}/input", {"data": stdin_recorder.ASK.decode()})
+    until(lambda: b"asked 1" in output(), what="queries asked")
+    until(
+        lambda: lab.api("GET", f"sessions/{sid}").json()["terminal_queries"] == 0,
+        what="the unanswered queries expired",
+    )
+    with chromium() as browser:
+        page = browser.new_page(viewport={"width": 1300, "height": 900})
+        page.set_default_timeout(60_000)
+        frames = TerminadoFrames(page, model["terminal_name"])
+        page.goto(lab.url_for("lab", token=True))
+        page.locator('.jp-SideBar [data-id="jp-running-sessions"]').click()
+        item = page.locator(".jp-RunningSessions-item", has_text=model["terminal_name"])
+        item.locator(".jp-RunningSessions-itemLabel").click()
+        page.locator(".jp-Terminal .xterm").wait_for()
+        pump_until(page, lambda: "asked 1" in frames.stdout, "the replay, queries included")
+        page.locator(".jp-Terminal .xterm-helper-textarea").focus()
+        page.keyboard.type("typed")
+        pump_until(page, lambda: b"typed" in record.read_bytes(), "keys typed in Lab")
+        assert record.read_bytes() == stdin_recorder.ASK + b"typed", "no answer to old queries"
+        # A query asked while Lab watches is live: Lab's answers to it pass, once each.
+        lab.api("POST", f"sessions/{sid}/input", {"data": stdin_recorder.ASK.decode()})
+        pump_until(page, lambda: "asked 2" in frames.stdout, "the live queries")
+        page.keyboard.type("after")
+        pump_until(page, lambda: b"after" in record.read_bytes(), "keys after the answers")
+        live = record.read_bytes().split(b"typed", 1)[1]
+        assert live.startswith(stdin_recorder.ASK), live
+        assert len(re.findall(rb"\x1b\[\d+;\d+R", live)) == 1, live
+        assert len(re.findall(rb"\x1b\[\?[\d;]*c", live)) == 1, live
+    lab.api("DELETE", f"sessions/{sid}")

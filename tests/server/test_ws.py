@@ -216,5 +216,9 @@ async def test_ws_bad_requests(api: Api, jp_ws_fetch: Any) -> None:
             await open_viewer(jp_ws_fetch, model["id"], offset=bad)
         assert err.value.code == 400
     huge = await open_viewer(jp_ws_fetch, model["id"], offset=10**12)
-    assert huge.hello["offset"] == huge.hello["session"]["offset"], "clamped to the end"
+    # Not a silent clamp to the end: the offset cannot be from this stream; start over.
+    assert huge.hello["reset"] is True and huge.hello["offset"] == 0
     huge.close()
+    with pytest.raises(HTTPClientError) as err:
+        await open_viewer(jp_ws_fetch, model["id"], stream="not a stream id")
+    assert err.value.code == 400

@@ -53,7 +53,7 @@ export class TerminalPanel {
     this.title.textContent = `Terminal · ${model.name || model.id}`;
     this.el.hidden = false;
     const id = model.id;
-    const transport = new WebSocketTransport((offset) => sessionSocketUrl(this.server, id, offset));
+    const transport = new WebSocketTransport((offset, stream) => sessionSocketUrl(this.server, id, offset, stream));
     this.view = new TerminalView(this.host, { transport, session: model });
     this.view.focus();
   }

@@ -41,7 +41,7 @@ export class SessionTab extends Widget {
     // Created once the node is in the document, so xterm.js can measure its font.
     const server = this.sessions.server;
     const id = this.sessionId;
-    const transport = new WebSocketTransport((offset) => sessionSocketUrl(server, id, offset));
+    const transport = new WebSocketTransport((offset, stream) => sessionSocketUrl(server, id, offset, stream));
     this.view = new TerminalView(this.node, { transport, session: this.sessions.get(id) || { id } });
   }
 

@@ -11,6 +11,11 @@
 // parsing. So a FIFO of "is this chunk replay?" flags, pushed on write and
 // shifted in the callback, says at any moment whether the chunk being parsed
 // is replay.
+//
+// The server filters too (server/queries.py): it passes an answer only while a
+// query of its kind is open, once. So this guard only covers the history a view
+// replays on its first connect; output caught up after a reconnect counts as
+// live here (see OutputStream.begin), and the server drops what is not.
 
 // Whole-string patterns of what xterm.js sends as answers (never a keystroke,
 // except that Shift+F3 also looks like a cursor report; dropping one of those

@@ -27,11 +27,16 @@ export class OutputStream {
     this.replayEnd = 0; // bytes before this offset are history, not live output
     this.noticedTo = 0; // losses up to here were already announced
     this.skip = 0;
+    this.streamId = ""; // the server's name for the byte stream these offsets count in
   }
 
   /**
-   * A connection said hello: output continues at `start`, and bytes before
-   * `replayEnd` (the session's total at hello time) are replayed history.
+   * A connection said hello: output continues at `start`. On the first hello,
+   * bytes before `replayEnd` (the session's total then) are replayed history,
+   * whose query answers are dropped here. On a reconnect, what follows is
+   * output this view missed while offline: a query in it may be live (the
+   * program waits), so its answers go to the server, which passes only answers
+   * to queries still open (server/queries.py) and drops the rest.
    * @param {number} start
    * @param {number} replayEnd
    */
@@ -39,14 +44,32 @@ export class OutputStream {
     if (!this.started) {
       this.started = true;
       this.received = this.processed = this.lastAck = start;
+      this.replayEnd = Math.max(replayEnd || 0, start);
     } else if (start > this.received) {
       this.lost(this.received, start, "it left the replay buffer while disconnected");
     }
     // A server that restarts earlier than asked would duplicate output: skip it.
     this.skip = Math.max(0, this.received - start);
-    this.replayEnd = Math.max(replayEnd || 0, start);
     this.lastAck = start;
     this.sendAck(start); // Tells the server this client acks: flow control starts now.
+  }
+
+  /**
+   * A hello with `reset`: this view's offsets do not belong to the session's stream
+   * (the server restarted and its saved output may end before what was shown here).
+   * Start over: clear the terminal, say why, and take the output from `start`
+   * as a fresh view would (its replayed queries are history).
+   * @param {number} start
+   * @param {number} replayEnd
+   */
+  restart(start, replayEnd) {
+    this.received = this.processed = this.lastAck = this.noticedTo = start;
+    this.skip = 0;
+    this.replayEnd = Math.max(replayEnd || 0, start);
+    const done = this.guard.enqueue(false);
+    this.term.write("\x1bc", done); // RIS: the old screen belongs to the old offsets
+    this.notice("[the server restarted: the session's saved output follows; what it printed just before may be missing]");
+    this.sendAck(start);
   }
 
   /**

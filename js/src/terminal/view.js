@@ -38,6 +38,7 @@ export class TerminalView {
     this.sizeOwner = sizeOwner;
     this.disposed = false;
     this.ptySize = { cols: 0, rows: 0 }; // the PTY's size as the server last said
+    this.boxSize = { cols: 0, rows: 0 }; // what fits this view's box, as last measured
     this.lastError = ""; // the error last shown in the terminal
 
     this.root = h("div", "ccm-term");
@@ -75,7 +76,7 @@ export class TerminalView {
     this.stream = new OutputStream(this.term, (offset) => this.transport.send({ type: "ack", offset }));
     this.term.onData((data) => this._input(data, false));
     this.term.onBinary((data) => this._input(data, true));
-    this._onFocus = () => this._claimSize();
+    this._onFocus = () => this.fit(); // a request: it applies only if nobody owns the size
     this.term.textarea?.addEventListener("focus", this._onFocus);
 
     /** @type {ReturnType<typeof setTimeout> | undefined} */
@@ -91,6 +92,7 @@ export class TerminalView {
 
     transport.open({
       getOffset: () => this.stream.received,
+      getStream: () => this.stream.streamId,
       onStatus: (status, why) => this._status(status, why),
       onMessage: (msg) => this._message(msg),
       onOutput: (bytes) => this.stream.push(bytes),
@@ -111,8 +113,15 @@ export class TerminalView {
     return lines;
   }
 
-  /** Fit the terminal to its element and, as size owner, the PTY to the terminal. */
-  fit() {
+  /**
+   * Ask for the PTY to fit this view's box. The server applies it only for the
+   * size owner (the viewer that last typed), or while nobody owns the size; the
+   * terminal takes whatever size the server's `resize` answer says, so a view
+   * that does not own the size shows the PTY's size inside its box (scrolled).
+   * With `take` (the person types here), this view takes the size at once.
+   * @param {boolean} [take]
+   */
+  fit(take = false) {
     if (this.disposed || !this.host.offsetWidth || !this.host.offsetHeight) return;
     let dims;
     try {
@@ -122,8 +131,11 @@ export class TerminalView {
     }
     if (!dims || !(dims.cols > 1) || !(dims.rows > 1)) return;
     if (this.sizeOwner) {
-      if (dims.cols !== this.term.cols || dims.rows !== this.term.rows) this.term.resize(dims.cols, dims.rows);
-      this._sendSize();
+      this.boxSize = { cols: dims.cols, rows: dims.rows };
+      if (take && (dims.cols !== this.term.cols || dims.rows !== this.term.rows)) {
+        this.term.resize(dims.cols, dims.rows);
+      }
+      this._sendSize(take);
     }
     this.term.refresh(0, this.term.rows - 1); // Re-attached elements may show a stale canvas.
   }
@@ -169,9 +181,12 @@ export class TerminalView {
         this.lastError = "";
         this.bar.setSession(session);
         this.ptySize = { cols: session.cols || 0, rows: session.rows || 0 };
-        this.stream.begin(start, typeof session.offset === "number" ? session.offset : start);
+        const replayEnd = typeof session.offset === "number" ? session.offset : start;
+        if (msg.reset && this.stream.started) this.stream.restart(start, replayEnd);
+        else this.stream.begin(start, replayEnd);
+        this.stream.streamId = typeof msg.stream === "string" ? msg.stream : "";
+        this._followPty();
         if (this.sizeOwner) this.fit();
-        else this._followPty();
         break;
       }
       case "state":
@@ -181,7 +196,8 @@ export class TerminalView {
         this.bar.setSession(msg.session);
         break;
       case "resize":
-        // Another viewer resized the PTY: show its size until we type or focus here.
+        // The PTY's size (another viewer's, or the answer to our request): show it
+        // until the person types here.
         this.ptySize = { cols: msg.cols, rows: msg.rows };
         this._followPty();
         break;
@@ -225,17 +241,19 @@ export class TerminalView {
     }
   }
 
-  /** As size owner, take the PTY back to this view's size if another viewer changed it. */
+  /** The person types here: take the PTY to this view's size if it is not already. */
   _claimSize() {
     if (!this.sizeOwner) return;
-    if (this.ptySize.cols === this.term.cols && this.ptySize.rows === this.term.rows) return;
-    this.fit();
+    const { cols, rows } = this.boxSize;
+    if (cols && this.ptySize.cols === cols && this.ptySize.rows === rows) return;
+    this.fit(true);
   }
 
-  _sendSize() {
-    const { cols, rows } = this.term;
+  /** @param {boolean} take */
+  _sendSize(take) {
+    const { cols, rows } = this.boxSize;
     if (cols === this.ptySize.cols && rows === this.ptySize.rows) return;
-    if (this.transport.send({ type: "resize", cols, rows })) this.ptySize = { cols, rows };
+    this.transport.send(take ? { type: "resize", cols, rows, take: true } : { type: "resize", cols, rows });
   }
 
   _applyTheme(look = readTheme(this.root)) {

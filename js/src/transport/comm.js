@@ -78,7 +78,9 @@ export class CommTransport {
     if (this.closed) return;
     this.ready = false;
     this.h.onStatus("connecting");
-    this.model.send({ type: "connect", view: this.viewId, offset: this.h.getOffset() });
+    const stream = this.h.getStream?.() || "";
+    const connect = { type: "connect", view: this.viewId, offset: this.h.getOffset() };
+    this.model.send(stream ? { ...connect, stream } : connect);
   }
 
   /**

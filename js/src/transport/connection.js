@@ -5,6 +5,7 @@
 //
 //   open(handlers)   start connecting; handlers:
 //                      getOffset()            offset to resume from, asked on every (re)connect
+//                      getStream()            the stream id that offset counts in ("" for none)
 //                      onStatus(status, why)  "connecting" | "connected" | "offline" | "failed"
 //                      onMessage(msg)         a protocol object: hello, state, resize, exit,
 //                                             error, gap, session, pong
@@ -29,7 +30,7 @@ const DEAD_AFTER = 65000; // no frame at all for this long: the socket is dead
 
 /** @implements {Transport} */
 export class WebSocketTransport {
-  /** @param {(offset: number) => string} urlFor the socket URL resuming at `offset` */
+  /** @param {(offset: number, stream: string) => string} urlFor the socket URL resuming at `offset` of `stream` */
   constructor(urlFor) {
     this.urlFor = urlFor;
     this.backoff = new Backoff();
@@ -82,7 +83,7 @@ export class WebSocketTransport {
     this.h.onStatus("connecting");
     let ws;
     try {
-      ws = new WebSocket(this.urlFor(this.h.getOffset()));
+      ws = new WebSocket(this.urlFor(this.h.getOffset(), this.h.getStream?.() || ""));
     } catch (err) {
       this._lost(String(err));
       return;

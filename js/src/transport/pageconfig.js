@@ -60,15 +60,18 @@ export function originServer(loc = location) {
 }
 
 /**
- * The WebSocket URL of a session, resuming at byte `offset` of its output.
+ * The WebSocket URL of a session, resuming at byte `offset` of its output
+ * stream `stream` (the id a hello gave; "" before the first one).
  * @param {Server} server
  * @param {string} sessionId
  * @param {number} offset
+ * @param {string} [stream]
  */
-export function sessionSocketUrl(server, sessionId, offset) {
+export function sessionSocketUrl(server, sessionId, offset, stream = "") {
   let url =
     `${server.wsBase}ccmanager/api/sessions/${encodeURIComponent(sessionId)}/ws` +
     `?offset=${Math.max(0, Math.floor(offset))}`;
+  if (stream) url += `&stream=${encodeURIComponent(stream)}`;
   if (server.token) url += `&token=${encodeURIComponent(server.token)}`;
   return url;
 }

@@ -40,7 +40,7 @@ export interface Server {
 /** A text message from the session socket (or the comm relay). */
 export type ServerMessage =
   /** `offset`: where the output that follows starts */
-  | { type: "hello"; session?: Session; offset?: number }
+  | { type: "hello"; session?: Session; offset?: number; stream?: string; reset?: boolean }
   | { type: "state"; state: string; state_detail?: string }
   | { type: "session"; session: Session }
   | { type: "resize"; cols: number; rows: number }
@@ -63,6 +63,8 @@ export type ConnectionStatus = "connecting" | "connected" | "offline" | "failed"
 export interface TransportHandlers {
   /** the offset to resume from, asked on every (re)connect */
   getOffset(): number;
+  /** the stream id of that offset, from the last hello ("" before one) */
+  getStream?(): string;
   onStatus(status: ConnectionStatus, why?: string): void;
   onMessage(msg: ServerMessage): void;
   /** raw PTY bytes, contiguous */

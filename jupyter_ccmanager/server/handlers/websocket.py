@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -39,6 +40,7 @@ log = logging.getLogger(__name__)
 FRAME_BYTES = 256 * 1024  # largest binary frame
 ACK_WINDOW = 1 << 20  # unacknowledged bytes allowed once a client acks
 MAX_MESSAGE = 1 << 20  # largest message a client may send
+STREAM_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 class SessionWebSocket(JSONErrors, WebSocketMixin, JupyterHandler, WebSocketHandler):
@@ -48,7 +50,7 @@ class SessionWebSocket(JSONErrors, WebSocketMixin, JupyterHandler, WebSocketHand
     session: Session
     cursor: int
     acked: int | None = None  # None until the client sends its first ack
-    size: tuple[int, int] | None = None
+    client_stream: str | None = None  # the stream the client's offset counts in (?stream=)
 
     @property
     def manager(self) -> CCSessionManager:
@@ -78,6 +80,9 @@ class SessionWebSocket(JSONErrors, WebSocketMixin, JupyterHandler, WebSocketHand
                     raise ValueError
             except ValueError:
                 raise web.HTTPError(400, "'offset' must be a non-negative integer") from None
+        self.client_stream = self.get_query_argument("stream", None)
+        if self.client_stream is not None and not STREAM_ID.fullmatch(self.client_stream):
+            raise web.HTTPError(400, "'stream' must be a stream id from a hello or session model")
         self._check_handshake()
         await super().get(session_id)
 
@@ -101,14 +106,31 @@ class SessionWebSocket(JSONErrors, WebSocketMixin, JupyterHandler, WebSocketHand
             self.close(4004, self.missing.code)
             return
         buffer = self.session.buffer
-        self.cursor = min(max(self.cursor, buffer.start), buffer.end)
+        reset = self._offsets_reset()
+        self.cursor = buffer.start if reset else min(max(self.cursor, buffer.start), buffer.end)
         self._wake = asyncio.Event()
         self._closed = False
         self._exit_message: dict[str, Any] | None = None
-        self._send_json({"type": "hello", "session": self.session.model(), "offset": self.cursor})
+        self._send_json(
+            {
+                "type": "hello",
+                "session": self.session.model(),
+                "offset": self.cursor,
+                "stream": self.session.stream,
+                "reset": reset,
+            }
+        )
         self.session.attach(self)
         self._pump_task = asyncio.ensure_future(self._pump())
         self._wake.set()
+
+    def _offsets_reset(self) -> bool:
+        """True when the client's offset cannot mean what it saw: it belongs to another
+        stream (the server restarted), or lies beyond the end. It then starts over
+        from what is buffered, and ``hello`` says so (``reset``) instead of a silent clamp."""
+        if self.client_stream is not None and self.client_stream != self.session.stream:
+            return True
+        return self.cursor > self.session.buffer.end
 
     # -------------------------------------------------------- session → client
     def on_output(self) -> None:
@@ -191,9 +213,16 @@ class SessionWebSocket(JSONErrors, WebSocketMixin, JupyterHandler, WebSocketHand
         self._type(InputRequest.parse(msg, max_len=MAX_MESSAGE).data)
 
     def _on_resize(self, msg: dict[str, Any]) -> None:
+        """This viewer's box; it sets the PTY size only as the size owner (sizing.py).
+        When it does not, the viewer is told the PTY's size, to show the terminal at."""
+        take = msg.pop("take", False)
+        if not isinstance(take, bool):
+            raise v.bad_request("'take' must be true or false.", "INVALID_VALUE")
         request = ResizeRequest.parse(msg)
-        self.size = (request.cols, request.rows)
-        self.manager.resize(self.session.id, request)
+        if not self.manager.request_size(self.session.id, self, request, take):
+            self._send_json(
+                {"type": "resize", "cols": self.session.cols, "rows": self.session.rows}
+            )
 
     def _on_ack(self, msg: dict[str, Any]) -> None:
         v.check_fields(msg, {"offset"})
@@ -207,11 +236,9 @@ class SessionWebSocket(JSONErrors, WebSocketMixin, JupyterHandler, WebSocketHand
         self._send_json({"type": "pong"})
 
     def _type(self, data: bytes) -> None:
-        """Input from this viewer; it becomes the active viewer, whose size wins."""
+        """Input from this viewer; typing makes it the size owner (sizing.py)."""
         try:
-            if self.size is not None:
-                self.manager.resize(self.session.id, ResizeRequest(*self.size))
-            self.manager.write(self.session.id, data)
+            self.manager.write_from_viewer(self.session.id, data, self)
         except ManagerError as err:
             self._error(err.code, err.message)
 
