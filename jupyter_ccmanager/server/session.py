@@ -25,7 +25,7 @@ from typing import Any, Protocol
 from jupyter_ccmanager.server import validation as v
 from jupyter_ccmanager.server.errors import Busy, Conflict, InvalidRequest, ManagerError
 from jupyter_ccmanager.server.procs import SessionPty, kill_session, session_members, start_time
-from jupyter_ccmanager.server.queries import QueryTracker, has_keys
+from jupyter_ccmanager.server.queries import OutputQueries, has_keys
 from jupyter_ccmanager.server.replay import ReplayBuffer
 from jupyter_ccmanager.server.sizing import SizeOwnership
 from jupyter_ccmanager.server.state.states import (
@@ -119,7 +119,7 @@ class Session:
         #: A session restored from the store gets a new one (its saved output may end
         #: before what viewers saw: after a kill -9, by up to ``persist_interval``).
         self.stream = secrets.token_urlsafe(9)
-        self.queries = QueryTracker()  # terminal queries in the output, answered by viewers
+        self.queries = OutputQueries(self.buffer)  # terminal queries viewers may answer
         self.viewers: set[Viewer] = set()
         self.sizing = SizeOwnership(self.resize)  # which viewer's box sets the PTY size
         self.output_listeners: list[Callable[[Session], None]] = []
@@ -240,7 +240,7 @@ class Session:
 
     def _append(self, data: bytes) -> None:
         self.buffer.append(data)
-        self.queries.feed(data)  # before any viewer can see (and answer) a query
+        self.queries.noted(len(data))  # O(1): scanned only when an answer arrives
         self.last_activity = time.time()
         for viewer in list(self.viewers):
             viewer.on_output()

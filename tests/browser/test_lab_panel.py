@@ -48,6 +48,27 @@ class TerminadoFrames:
             self.stdout += rest[0]
 
 
+def running_item(
+    browser: Any, lab: JupyterServer, terminal: str
+) -> tuple[Any, TerminadoFrames, Any]:
+    """A Lab page whose Running panel shows ``terminal``: the page, its terminal's
+    frames (watched from before the page loads) and the panel item."""
+    page = browser.new_page(viewport={"width": 1300, "height": 900})
+    page.set_default_timeout(60_000)
+    frames = TerminadoFrames(page, terminal)
+    page.goto(lab.url_for("lab", token=True))
+    page.locator('.jp-SideBar [data-id="jp-running-sessions"]').click()
+    item = page.locator(".jp-RunningSessions-item", has_text=terminal)
+    item.wait_for()
+    return page, frames, item
+
+
+def open_terminal(page: Any, item: Any) -> None:
+    """Open the Running panel's ``item`` in Lab's terminal panel."""
+    item.locator(".jp-RunningSessions-itemLabel").click()
+    page.locator(".jp-Terminal .xterm").wait_for()
+
+
 def test_running_panel_opens_session_with_its_output(lab: JupyterServer) -> None:
     resp = lab.api("POST", "sessions", {"name": "lab-demo"})
     assert resp.status_code == 201, resp.text
@@ -59,16 +80,9 @@ def test_running_panel_opens_session_with_its_output(lab: JupyterServer) -> None
     )
     SHOTS.mkdir(parents=True, exist_ok=True)
     with chromium() as browser:
-        page = browser.new_page(viewport={"width": 1300, "height": 900})
-        page.set_default_timeout(60_000)
-        frames = TerminadoFrames(page, model["terminal_name"])
-        page.goto(lab.url_for("lab", token=True))
-        page.locator('.jp-SideBar [data-id="jp-running-sessions"]').click()
-        item = page.locator(".jp-RunningSessions-item", has_text=model["terminal_name"])
-        item.wait_for()
+        page, frames, item = running_item(browser, lab, model["terminal_name"])
         page.screenshot(path=str(SHOTS / "01-running-panel.png"))
-        item.locator(".jp-RunningSessions-itemLabel").click()
-        page.locator(".jp-Terminal .xterm").wait_for()
+        open_terminal(page, item)
         pump_until(page, lambda: "earlier-21" in frames.stdout, "replayed output")
         page.locator(".jp-Terminal .xterm-helper-textarea").focus()
         page.keyboard.type("echo from-lab-$((6*7))")
@@ -121,14 +135,8 @@ def test_lab_terminal_sends_no_answers_to_replayed_queries(lab: JupyterServer) -
         what="the unanswered queries expired",
     )
     with chromium() as browser:
-        page = browser.new_page(viewport={"width": 1300, "height": 900})
-        page.set_default_timeout(60_000)
-        frames = TerminadoFrames(page, model["terminal_name"])
-        page.goto(lab.url_for("lab", token=True))
-        page.locator('.jp-SideBar [data-id="jp-running-sessions"]').click()
-        item = page.locator(".jp-RunningSessions-item", has_text=model["terminal_name"])
-        item.locator(".jp-RunningSessions-itemLabel").click()
-        page.locator(".jp-Terminal .xterm").wait_for()
+        page, frames, item = running_item(browser, lab, model["terminal_name"])
+        open_terminal(page, item)
         pump_until(page, lambda: "asked 1" in frames.stdout, "the replay, queries included")
         page.locator(".jp-Terminal .xterm-helper-textarea").focus()
         page.keyboard.type("typed")

@@ -14,7 +14,8 @@ from typing import Any
 
 import pytest
 
-from jupyter_ccmanager.server.queries import QueryTracker
+from jupyter_ccmanager.server.queries import OutputQueries, QueryTracker
+from jupyter_ccmanager.server.replay import ReplayBuffer
 from tests.helpers import stdin_recorder
 from tests.helpers.api import Api
 from tests.helpers.waiting import auntil, wait_output
@@ -202,3 +203,29 @@ def test_sequences_that_are_not_queries_are_not_noted() -> None:
         b"\x1b[1;5r\x1b[8;40;120t\x1b[0u\x1b[>1u\x1b[2q\x1b]0;title?\x07\x1b]8;;http://x?\x1b\\"
     )
     assert tracker.open_count() == 0
+
+
+def test_output_is_scanned_when_an_answer_comes_with_the_time_it_was_read() -> None:
+    """Reads only note their time; the scan, done when an answer arrives, must still date
+    each query by its read (not by the scan), and never count output nobody read live."""
+    now = [100.0]
+    buffer = ReplayBuffer(1 << 16)
+    buffer.restore(0, b"old output \x1b[6n")  # restored from the store: not asked now
+    queries = OutputQueries(buffer, clock=lambda: now[0])
+    queries.lifetime = 2.0
+    cpr = b"\x1b[3;1R"
+    assert queries.filter(cpr) == b"", "a restored query is not open"
+
+    def read(data: bytes) -> None:
+        buffer.append(data)
+        queries.noted(len(data))
+
+    read(b"asked \x1b[6n")
+    now[0] += 2.5  # no answer within the lifetime: it expired, though never scanned yet
+    read(b"asked again \x1b[")  # a query cut across two reads
+    read(b"6n")
+    assert queries.filter(b"k" + cpr + cpr) == b"k" + cpr, "the new query, answered once"
+    assert queries.open_count() == 0
+    read(b"\x1b[c")
+    queries.reset()  # a new process
+    assert queries.filter(b"\x1b[?1;2c") == b""
