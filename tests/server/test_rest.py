@@ -76,6 +76,8 @@ async def test_resize_and_interrupt(api: Api) -> None:
     await auntil(lambda: runs_in_foreground(model["pid"], "sleep"), what="sleep in front")
     status, _ = await api.call("POST", "sessions", sid, "interrupt")
     assert status == 200
+    # The next line only once the Ctrl-C has been taken: a lost one fails here.
+    await auntil(lambda: not runs_in_foreground(model["pid"], "sleep"), what="sleep gone")
     await api.send(sid, "stty size; echo after-$?\r")
     data = await wait_output(api, sid, b"after-0")
     assert b"30 100" in data and b"late-42" not in data
