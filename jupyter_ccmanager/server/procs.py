@@ -106,8 +106,27 @@ def check_spawnable(argv: list[str], env: dict[str, str], cwd: str) -> None:
         raise InvalidRequest("INVALID_CWD", f"{cwd!r} is not a directory that can be entered.")
 
 
+#: Signals a server may ignore that its terminals' programs must not inherit (an
+#: ignored signal stays ignored across exec, and a shell passes it on to every job):
+#: Python ignores SIGPIPE and SIGXFSZ, and a server started as a background job of a
+#: script (``jupyter lab &``) ignores SIGINT and SIGQUIT, so Ctrl-C would stop nothing.
+INHERITED_SIGNALS = (
+    signal.SIGINT, signal.SIGQUIT, signal.SIGPIPE, signal.SIGXFSZ, signal.SIGHUP,
+    signal.SIGTERM, signal.SIGTSTP, signal.SIGTTIN, signal.SIGTTOU, signal.SIGCHLD,
+)  # fmt: skip
+
+
+def prepare_child(cwd: str) -> None:
+    """In the forked child, before exec: the signal state of a fresh login (every
+    signal at its default, none blocked), then the working directory."""
+    for sig in INHERITED_SIGNALS:
+        signal.signal(sig, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_SETMASK, ())
+    os.chdir(cwd)
+
+
 class SessionPty(PtyWithClients):
-    """terminado's ``PtyWithClients``, spawned with the chdir inside ``preexec_fn``
+    """terminado's ``PtyWithClients``, spawned with :func:`prepare_child` as ``preexec_fn``
     (where ptyprocess reports a failure to the parent and ends the child) and at
     its real size from the first byte."""
 
@@ -116,6 +135,6 @@ class SessionPty(PtyWithClients):
         self.clients = []
         self.read_buffer = deque(maxlen=1000)
         self.ptyproc = PtyProcessUnicode.spawn(
-            argv, env=env, preexec_fn=partial(os.chdir, cwd), dimensions=(rows, cols)
+            argv, env=env, preexec_fn=partial(prepare_child, cwd), dimensions=(rows, cols)
         )
         self.ptyproc.decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")

@@ -134,6 +134,27 @@ def runs_in_foreground(pid: int, name: str) -> bool:
     return False
 
 
+def describe_session(pid: int) -> str:
+    """What a failing wait should show about a terminal session: each member's
+    name, state, process group, the terminal's foreground group and signal masks."""
+    lines = []
+    for member in session_members(pid):
+        try:
+            with open(f"/proc/{member}/stat") as f:
+                comm, rest = f.read().rsplit(")", 1)
+            with open(f"/proc/{member}/status") as f:
+                masks = {k: v.strip() for k, _, v in (x.partition(":") for x in f)}
+        except OSError:
+            continue
+        fields = rest.split()
+        lines.append(
+            f"{member} {comm.split('(', 1)[1]} state={fields[0]} pgrp={fields[2]} "
+            f"tpgid={fields[5]} "
+            + " ".join(f"{k}={masks.get(k)}" for k in ("SigPnd", "ShdPnd", "SigBlk", "SigIgn"))
+        )
+    return "; ".join(lines) or f"no process in the session of {pid}"
+
+
 def wait_gone(pids: list[int], timeout: float = 20) -> list[int]:
     """Wait until every process in ``pids`` is gone; return those still there at the end."""
     alive = list(pids)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+import termios
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,7 @@ from jupyter_ccmanager.client.transport import Client
 from jupyter_ccmanager.server.demo.api import Bash, FakeAnthropic, Text, claude_env, prepare_home
 from tests.helpers.launcher import free_port
 from tests.helpers.require import require_claude
-from tests.helpers.waiting import auntil, runs_in_foreground
+from tests.helpers.waiting import auntil, describe_session, runs_in_foreground
 
 to_thread = asyncio.to_thread
 
@@ -145,7 +146,7 @@ async def test_sessions_and_get_by_id_name_key(client: Client, jp_root_dir: Path
     assert (await to_thread(ccm.get, "gamma")).id == b.id
 
 
-async def test_resize_interrupt_stop_delete(client: Client) -> None:
+async def test_resize_interrupt_stop_delete(client: Client, manager: Any) -> None:
     s = await to_thread(ccm.start, agent="shell", cwd=None, cols=80, rows=24)
     await to_thread(s.wait_for, "idle", timeout=30)
     await to_thread(s.resize, 100, 30)
@@ -158,12 +159,21 @@ async def test_resize_interrupt_stop_delete(client: Client) -> None:
     await to_thread(s.interrupt)
     # Type the next line only once the Ctrl-C has been taken (sleep is gone): a lost
     # Ctrl-C then fails here, apart from a lost next line (a flake under load, open).
-    await auntil(lambda: not runs_in_foreground(s.model["pid"], "sleep"), what="sleep gone")
+    try:
+        await auntil(lambda: not runs_in_foreground(s.model["pid"], "sleep"), timeout=20)
+    except AssertionError:
+        raise AssertionError(
+            f"sleep not gone: {describe_session(s.model['pid'])}; "
+            f"termios lflag={termios.tcgetattr(manager.get(s.id)._fd)[3]:#x}; "
+            f"output {(await to_thread(s.output))[-300:]!r}"
+        ) from None
     await to_thread(s.send, "echo after-$?\r")
-    out = await auntil(
-        lambda: to_thread(lambda: (o := s.output()) and "after-130" in o and o),
-        what="interrupted sleep",
-    )
+    try:
+        out = await auntil(
+            lambda: to_thread(lambda: (o := s.output()) and "after-130" in o and o), timeout=20
+        )
+    except AssertionError:
+        raise AssertionError(f"no after-130 in {(await to_thread(s.output))[-300:]!r}") from None
     assert "late-42" not in out
 
     await to_thread(s.stop)

@@ -15,7 +15,16 @@ from jupyter_ccmanager.server.session import session_members
 from tests.helpers.api import Api
 from tests.helpers.commands import STUBBORN
 from tests.helpers.launcher import JupyterServer
-from tests.helpers.waiting import auntil, gone, until, wait_gone, wait_output, wait_state
+from tests.helpers.waiting import (
+    auntil,
+    describe_session,
+    gone,
+    runs_in_foreground,
+    until,
+    wait_gone,
+    wait_output,
+    wait_state,
+)
 
 
 def sleeps(pid: int) -> int:
@@ -109,6 +118,36 @@ def test_auto_enabled_server_and_shutdown(tmp_path: Path) -> None:
     finally:
         assert server.stop() is not None
     assert wait_gone(pids) == [], "no session process outlives the server"
+
+
+def ignored_signals(pid: int) -> set[int]:
+    """The signals ``pid`` ignores (SigIgn in /proc/PID/status)."""
+    with open(f"/proc/{pid}/status") as f:
+        mask = int(next(line for line in f if line.startswith("SigIgn:")).split()[1], 16)
+    return {n for n in range(1, 65) if mask >> (n - 1) & 1}
+
+
+def test_ctrl_c_works_in_a_server_started_in_the_background(tmp_path: Path) -> None:
+    """A server launched as a background job of a script (``jupyter lab &``) ignores
+    SIGINT and SIGQUIT, and Python ignores SIGPIPE and SIGXFSZ: its terminals' programs
+    start with every signal at its default, so Ctrl-C stops a ``sleep`` (it did not:
+    the flake of the interrupt tests under a backgrounded test run)."""
+    ignore = "import signal\nfor s in (2, 3): signal.signal(s, signal.SIG_IGN)"  # INT, QUIT
+    with JupyterServer(tmp_path, preamble=ignore) as server:
+        assert {signal.SIGINT, signal.SIGQUIT} <= ignored_signals(server.pid)
+        model = server.create()
+        until(lambda: server.api("GET", f"sessions/{model['id']}").json()["state"] == "idle")
+        server.api("POST", f"sessions/{model['id']}/input", {"data": "sleep 30\r"})
+        until(lambda: runs_in_foreground(model["pid"], "sleep"), what="sleep in front")
+        sleep = next(
+            p for p in session_members(model["pid"]) if psutil.Process(p).name() == "sleep"
+        )
+        inherited = ignored_signals(sleep) & {
+            signal.SIGINT, signal.SIGQUIT, signal.SIGPIPE, signal.SIGXFSZ
+        }  # fmt: skip
+        assert not inherited, f"sleep ignores {inherited}"
+        assert server.api("POST", f"sessions/{model['id']}/interrupt").status_code == 200
+        until(lambda: gone(sleep), what=f"Ctrl-C ending sleep: {describe_session(model['pid'])}")
 
 
 class TestMissingDefaultCli:
