@@ -158,6 +158,13 @@ def rows(replay_buffer_mib: float = 8.0) -> list[Row]:
         Row("screen", "100 MB flood throughput (screen on vs off)", "MB/s",
             "screen.flood.on.mbps", "screen.flood.off.mbps", OFF,
             target=Target("ratio>=", 0.9, "≥ 0.9x (loss < 10 %)")),
+        Row("claude", "Real claude CLIs streaming: server CPU per busy session", "% core",
+            "claude.ccmanager.cpu_pct", "claude.terminado.cpu_pct",
+            target=Target("ratio<=", 1.5, "≤ 1.5x terminado"), digits=2),
+        Row("claude", "Real claude CLIs: Enter → `state` busy, p50", "ms",
+            "claude.ccmanager.busy_p50", digits=0),
+        Row("claude", "Real claude CLIs: Enter → `state` busy, p99", "ms",
+            "claude.ccmanager.busy_p99", digits=0),
     ]  # fmt: skip
 
 
