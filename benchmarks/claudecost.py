@@ -15,6 +15,15 @@ ours, ``claude.ccmanager.busy_ms`` is the time from sending Enter to the
 ``state`` message saying ``busy`` on the viewer's WebSocket (hook or screen,
 whichever comes first). Then Esc ends every turn and the CLIs stop.
 
+A second server runs the same sessions with ``hook_transport = "command"``
+(a Python process per hook event), for its Enter → busy and CPU
+(``claude.command.*``). ``hooks``: the cost of one hook event each way,
+posted ``HOOK_EVENTS`` times to a live session: ``command`` runs
+``hookcmd.py`` per event as the CLI would (its CPU plus the server's),
+``http`` posts the same JSON as the CLI's http hook does (the server's CPU).
+``CCM_BENCH_PYSPY=DIR`` records a py-spy profile of our server during each
+CPU window (``DIR/claude-<run>.txt``, py-spy on PATH).
+
 Without the CLI (``.claude-cli/node_modules/.bin/claude`` or ``claude`` on
 PATH) the group says so and records nothing.
 """
@@ -25,11 +34,16 @@ import asyncio
 import contextlib
 import json
 import os
+import resource
 import shutil
+import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
 
+from jupyter_ccmanager.server.agents import hookcmd
+from jupyter_ccmanager.server.agents.hooks import SECRET_HEADER
 from jupyter_ccmanager.server.demo.api import FakeAnthropic, Text, claude_env, prepare_home
 from tests.helpers.paths import LOCAL_CLAUDE
 
@@ -41,6 +55,17 @@ from .server import BenchServer
 DEFAULT_CLAUDES = 4
 READY = b"shortcuts"  # the idle prompt's hint (words are placed by cursor moves)
 START_TIMEOUT = 60.0
+HOOK_EVENTS = 40  # per transport and run
+#: A hook payload as the CLI sends it (a notification that changes no state).
+HOOK_PAYLOAD = {
+    "session_id": "00000000-0000-4000-8000-000000000000",
+    "transcript_path": "/tmp/ccm-bench/transcript.jsonl",
+    "cwd": "/tmp/ccm-bench",
+    "permission_mode": "default",
+    "hook_event_name": "Notification",
+    "notification_type": "bench",
+    "message": "benchmark event",
+}
 
 
 def claude_path() -> str | None:
@@ -128,11 +153,70 @@ async def start_terminado(
     return name, watcher
 
 
+def environ_of(pid: int) -> dict[str, str]:
+    with open(f"/proc/{pid}/environ", "rb") as f:
+        pairs = [p.split(b"=", 1) for p in f.read().split(b"\0") if b"=" in p]
+    return {k.decode(): v.decode() for k, v in pairs}
+
+
+@contextlib.contextmanager
+def profiled(server: BenchServer, name: str, seconds: float) -> Any:
+    """py-spy on the server for ``seconds`` when ``CCM_BENCH_PYSPY`` names a folder."""
+    folder = os.environ.get("CCM_BENCH_PYSPY")
+    proc = None
+    if folder and shutil.which("py-spy"):
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        out = Path(folder) / f"{name}.txt"
+        proc = subprocess.Popen(
+            ["py-spy", "record", "-p", str(server.pid), "-d", str(int(seconds)), "-r", "50",
+             "-f", "raw", "-o", str(out), "--nonblocking"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+    try:
+        yield
+    finally:
+        if proc is not None:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.wait(timeout=seconds + 10)
+
+
+async def hook_cost(ctx: Context, server: BenchServer, pid: int) -> None:
+    """CPU and latency of one hook event, by command (hookcmd.py) and by http."""
+    env = environ_of(pid)
+    url, secret = env["CCM_HOOK_URL"], env["CCM_HOOK_SECRET"]
+    body = json.dumps(HOOK_PAYLOAD).encode()
+    events = ctx.size(HOOK_EVENTS, 3)
+    script = hookcmd.__file__
+    child_env = {"PATH": os.environ.get("PATH", ""), "CCM_HOOK_URL": url, "CCM_HOOK_SECRET": secret}
+    for transport in ("command", "http"):
+        cpu0, kids0 = server.cpu(), resource.getrusage(resource.RUSAGE_CHILDREN)
+        for _ in range(events):
+            start = time.perf_counter()
+            if transport == "command":
+                proc = await asyncio.create_subprocess_exec(
+                    sys.executable, script, stdin=subprocess.PIPE, env=child_env
+                )
+                await proc.communicate(body)
+            else:
+                await server.post_raw(url, body, {SECRET_HEADER: secret})
+            ctx.results.add(f"claude.hook.{transport}.ms", 1000 * (time.perf_counter() - start))
+        kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+        own = (kids.ru_utime - kids0.ru_utime) + (kids.ru_stime - kids0.ru_stime)
+        total = server.cpu() - cpu0 + (own if transport == "command" else 0.0)
+        ctx.results.add(f"claude.hook.{transport}.cpu_ms", 1000 * total / events)
+
+
 async def one_run(
-    ctx: Context, server: BenchServer, api: FakeAnthropic, protocol: str, env: dict[str, str]
+    ctx: Context,
+    server: BenchServer,
+    api: FakeAnthropic,
+    protocol: str,
+    env: dict[str, str],
+    key: str | None = None,
 ) -> None:
     n, cli = how_many(), claude_path()
     assert cli is not None
+    key = key or protocol
     window = ctx.size(8.0, 1.5)
     words = int((window + 12) / 0.02)
     targets: list[tuple[str, Watcher]] = []
@@ -157,14 +241,22 @@ async def one_run(
                 await watcher.wait(lambda w=watcher, t=t0: w.state_since(t, "busy"), 30, "busy")
                 busy_at = watcher.state_since(t0, "busy")
                 assert busy_at is not None
-                ctx.results.add("claude.ccmanager.busy_ms", 1000 * (busy_at - t0))
+                ctx.results.add(f"claude.{key}.busy_ms", 1000 * (busy_at - t0))
             else:  # the spinner's "esc to interrupt" is drawn
                 await watcher.wait(lambda w=watcher: b"interrupt" in w.seen, 30, "spinner")
         await server.settle(ctx.pause)  # every CLI is streaming
-        cpu0, wall0 = server.cpu(), time.perf_counter()
-        await asyncio.sleep(window)
-        cpu, wall = server.cpu() - cpu0, time.perf_counter() - wall0
-        ctx.results.add(f"claude.{protocol}.cpu_pct", 100 * cpu / wall / n)
+        with profiled(
+            server,
+            f"claude-{key}-{len(ctx.results.samples.get(f'claude.{key}.cpu_pct', []))}",
+            window,
+        ):
+            cpu0, wall0 = server.cpu(), time.perf_counter()
+            await asyncio.sleep(window)
+            cpu, wall = server.cpu() - cpu0, time.perf_counter() - wall0
+        ctx.results.add(f"claude.{key}.cpu_pct", 100 * cpu / wall / n)
+        if key == "ccmanager":
+            session = await server.get_session(targets[0][0])
+            await hook_cost(ctx, server, int(session["pid"]))
         for _, watcher in targets:
             await watcher.client.send("\x1b")  # end the turn
         await server.settle(ctx.pause)
@@ -187,15 +279,25 @@ async def run(ctx: Context) -> None:
         return
     os.environ["PATH"] = f"{Path(cli).parent}{os.pathsep}{os.environ.get('PATH', '')}"
     ctx.results.notes["claude"] = f"{how_many()} CLIs per protocol, {cli}"
-    with FakeAnthropic() as api, ctx.server("--CCManagerApp.demo_mode=off") as server:
+    with contextlib.ExitStack() as stack:
+        api = stack.enter_context(FakeAnthropic())
+        server = stack.enter_context(ctx.server("--CCManagerApp.demo_mode=off"))
+        command = stack.enter_context(
+            ctx.server("--CCManagerApp.demo_mode=off", "--CCSessionManager.hook_transport=command")
+        )
         home = ctx.tmp / "claude-home"
-        prepare_home(home, [server.root, os.path.realpath(server.root)])
+        roots = [server.root, command.root]
+        prepare_home(home, [*roots, *map(os.path.realpath, roots)])
         env = claude_env(api.url, home)
         for i in range(ctx.runs):
-            order = ("ccmanager", "terminado") if i % 2 == 0 else ("terminado", "ccmanager")
-            for protocol in order:
-                await one_run(ctx, server, api, protocol, env)
-    latencies = ctx.results.samples.get("claude.ccmanager.busy_ms", [])
-    if latencies:  # one figure over every session of every run
-        ctx.results.add("claude.ccmanager.busy_p50", percentile(latencies, 50))
-        ctx.results.add("claude.ccmanager.busy_p99", percentile(latencies, 99))
+            order = ["ccmanager", "terminado", "command"]
+            for protocol in order if i % 2 == 0 else order[::-1]:
+                if protocol == "command":
+                    await one_run(ctx, command, api, "ccmanager", env, key="command")
+                else:
+                    await one_run(ctx, server, api, protocol, env)
+    for key in ("ccmanager", "command"):
+        latencies = ctx.results.samples.get(f"claude.{key}.busy_ms", [])
+        if latencies:  # one figure over every session of every run
+            ctx.results.add(f"claude.{key}.busy_p50", percentile(latencies, 50))
+            ctx.results.add(f"claude.{key}.busy_p99", percentile(latencies, 99))

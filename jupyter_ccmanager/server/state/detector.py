@@ -13,14 +13,17 @@ sees but lag the bytes a little and change with the CLI's UI. So:
   longer grace: a stale waiting is better than a false idle);
 - a Stop hook's idle waits (``STOP_SETTLE`` at most) while the screen still
   shows the turn ending (``settling`` rules: Claude runs its stop hooks under a
-  spinner), so whoever waited for idle reads the finished screen, not the spinner.
+  spinner) or is still being drawn (output within ``STOP_QUIET``: an http hook
+  comes before the TUI has drawn the reply), so whoever waited for idle reads
+  the finished screen, not the spinner.
 
 What it costs: rendering the screen to text is the expensive part (a profile
 of four busy claude sessions found 57 % of the server's time there), so the
 screen is rendered only when it changed (:class:`ScreenReader`), and while the
 hooks say busy, which they do exactly, the rules are read at most once per
-``HOOKED_BUSY_INTERVAL``: the screen then only has to catch what hooks miss
-(an Esc interrupt fires no Stop).
+``HOOKED_BUSY_INTERVAL``, and while the output keeps flowing only once it
+pauses (or every ``HOOKED_BUSY_MAX``): the screen then only has to catch what
+hooks miss (an Esc interrupt fires no Stop; the TUI then stops drawing).
 """
 
 from __future__ import annotations
@@ -43,8 +46,15 @@ START_HOOK_WAIT = 10.0
 SCREEN_LINES = 24  # rules look at the bottom of the screen only
 #: Longest wait, after a hook said idle, for the screen to stop showing the turn's end.
 STOP_SETTLE = 3.0
-#: While the hooks say busy, the screen rules are read at most this often (seconds).
+#: After a Stop hook, idle also waits (STOP_SETTLE at most) until the output has been
+#: still this long: an http hook arrives before the TUI has drawn the turn's end.
+STOP_QUIET = 0.3
+#: While the hooks say busy, the screen rules are read at most this often (seconds) ...
 HOOKED_BUSY_INTERVAL = 1.0
+#: ... and while the output also keeps coming (the spinner animates: still working),
+#: only after it paused this long, or at the latest every HOOKED_BUSY_MAX seconds.
+HOOKED_BUSY_QUIET = 0.5
+HOOKED_BUSY_MAX = 5.0
 
 #: Hook event → (state, detail); Notification is keyed by its notification_type.
 HOOK_STATES: dict[str, tuple[str, str | None]] = {
@@ -183,7 +193,7 @@ class StateDetector:
             return
         self.hook_state, self.hook_at = target, time.monotonic()
         self.idle_pending_until = 0.0
-        if target[0] == IDLE and self.screen_settling():
+        if target[0] == IDLE and self._turn_still_ending():
             self.idle_pending_until = self.hook_at + STOP_SETTLE
             self._later(0.05)
             return
@@ -210,12 +220,19 @@ class StateDetector:
         text = "\n".join(bottom_lines(self.reader.lines()))
         return any(pattern.search(text) for pattern in self.settling)
 
+    def _turn_still_ending(self) -> bool:
+        """After a Stop hook: the screen still shows the turn ending, or is still drawing."""
+        quiet = time.monotonic() - self.feeder.last_output
+        return quiet < STOP_QUIET or self.screen_settling()
+
     def _hooked_busy_wait(self, now: float) -> float:
         """Seconds until the rules may be read again: > 0 only while the hooks say busy
         (the screen then catches only what hooks miss, and once a second is soon enough)."""
         if self.hook_state != (BUSY, None) or self.session.state.value != BUSY:
             return 0.0
-        return self.evaluated_at + HOOKED_BUSY_INTERVAL - now
+        paused_at = self.feeder.last_output + HOOKED_BUSY_QUIET
+        soonest = max(self.evaluated_at + HOOKED_BUSY_INTERVAL, paused_at)
+        return min(soonest, self.evaluated_at + HOOKED_BUSY_MAX) - now
 
     def evaluate(self) -> None:
         """Re-read the screen (called after each screen update and by timers)."""
@@ -224,7 +241,7 @@ class StateDetector:
             return
         now = time.monotonic()
         if self.idle_pending_until:
-            if now < self.idle_pending_until and self.screen_settling():
+            if now < self.idle_pending_until and self._turn_still_ending():
                 self._later(0.1)
                 return
             self.idle_pending_until = 0.0
