@@ -61,6 +61,8 @@ class _Fairness:
 
     small_at = 0.0
     small_fd = -1
+
+
 MAX_INPUT_BACKLOG = 1 << 20  # input bytes held while the child is not reading
 QUIT_KEY_PAUSE = 0.25  # between quit keys, so a TUI reads them as separate presses
 
