@@ -51,9 +51,9 @@ READ_BUDGET = 64 * 1024
 #: within FAIR_WINDOW seconds, a flooding session reads at most FAIR_BUDGET per
 #: wake-up, so it holds the loop less between the small session's steps (an
 #: echo takes a few loop turns: socket → PTY, PTY → buffer, buffer → socket).
-FAIR_BUDGET = 16 * 1024
+FAIR_BUDGET = 4 * 1024  # one read: what terminado reads per wake-up
 FAIR_WINDOW = 0.5
-SMALL_READ = 1024  # a drained read this small is someone's interactive output
+SMALL_READ = 1024  # a drained read this small, by a session not flooding, is interactive
 
 
 class _Fairness:
@@ -147,6 +147,7 @@ class Session:
         self.leader_start: int | None = None  # the leader's start time (pid reuse guard)
         self._fd: int | None = None
         self._input_backlog = bytearray()
+        self._flooded_at = 0.0  # the last big read (fair reads)
         self._exit_waiter: asyncio.Task[None] | None = None
         self._final_state = EXITED  # STOPPED while a stop is under way
         self._end_reason = "stopped"  # or "deleted": what viewers are told at the exit
@@ -243,7 +244,7 @@ class Session:
         budget = FAIR_BUDGET if fair else READ_BUDGET
         while size < budget:
             try:
-                data = os.read(fd, READ_CHUNK)
+                data = os.read(fd, min(READ_CHUNK, budget - size))
             except BlockingIOError:
                 drained = True
                 break
@@ -257,8 +258,10 @@ class Session:
                 break
             parts.append(data)
             size += len(data)
-        if drained and 0 < size <= SMALL_READ:
-            _Fairness.small_at, _Fairness.small_fd = now, fd
+        if size >= FAIR_BUDGET or (not drained and not eof):
+            self._flooded_at = now  # a big read, or more was waiting: this session floods
+        elif 0 < size <= SMALL_READ and now - self._flooded_at > FAIR_WINDOW:
+            _Fairness.small_at, _Fairness.small_fd = now, fd  # a flood's lull is no echo
         if parts:
             self._append(parts[0] if len(parts) == 1 else b"".join(parts))
         if eof:
