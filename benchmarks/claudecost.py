@@ -76,8 +76,9 @@ def claude_path() -> str | None:
     return shutil.which("claude")
 
 
-def how_many() -> int:
-    return max(1, int(os.environ.get("CCM_BENCH_CLAUDES", DEFAULT_CLAUDES)))
+def how_many(smoke: bool = False) -> int:
+    """CLIs per protocol: ``CCM_BENCH_CLAUDES``, else 4 (1 in ``--smoke``)."""
+    return max(1, int(os.environ.get("CCM_BENCH_CLAUDES", 1 if smoke else DEFAULT_CLAUDES)))
 
 
 class Watcher:
@@ -214,7 +215,7 @@ async def one_run(
     env: dict[str, str],
     key: str | None = None,
 ) -> None:
-    n, cli = how_many(), claude_path()
+    n, cli = how_many(ctx.smoke), claude_path()
     assert cli is not None
     key = key or protocol
     window = ctx.size(8.0, 1.5)
@@ -278,7 +279,7 @@ async def run(ctx: Context) -> None:
         print("   skipped: the claude CLI is not installed (.claude-cli/ or PATH)", flush=True)
         return
     os.environ["PATH"] = f"{Path(cli).parent}{os.pathsep}{os.environ.get('PATH', '')}"
-    ctx.results.notes["claude"] = f"{how_many()} CLIs per protocol, {cli}"
+    ctx.results.notes["claude"] = f"{how_many(ctx.smoke)} CLIs per protocol, {cli}"
     with contextlib.ExitStack() as stack:
         api = stack.enter_context(FakeAnthropic())
         server = stack.enter_context(ctx.server("--CCManagerApp.demo_mode=off"))
