@@ -22,7 +22,7 @@ from pathlib import Path
 
 import psutil
 
-from . import latency, memory, reconnect, statecost, throughput
+from . import claudecost, latency, memory, reconnect, statecost, throughput
 from .common import Context
 from .report import machine, render, summary
 
@@ -33,6 +33,7 @@ GROUPS: dict[str, Callable[[Context], Awaitable[None]]] = {
     "replay": reconnect.run,  # reconnect replay of 8 MiB
     "sessions": memory.run_sessions,  # 50 sessions: create, RSS, stop all
     "screen": statecost.run,  # screen model on vs off
+    "claude": claudecost.run,  # N real claude CLIs busy: CPU per session, Enter → busy
 }
 
 DEFAULT_OUT = Path(__file__).resolve().parent / "RESULTS.md"

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from .common import Results
 
-TERM, RAW, OFF = "terminado", "raw PTY", "screen off"
+TERM, RAW, OFF, CMD = "terminado", "raw PTY", "screen off", "command hooks"
 
 
 @dataclass
@@ -158,6 +158,19 @@ def rows(replay_buffer_mib: float = 8.0) -> list[Row]:
         Row("screen", "100 MB flood throughput (screen on vs off)", "MB/s",
             "screen.flood.on.mbps", "screen.flood.off.mbps", OFF,
             target=Target("ratio>=", 0.9, "≥ 0.9x (loss < 10 %)")),
+        Row("claude", "Real claude CLIs streaming: server CPU per busy session", "% core",
+            "claude.ccmanager.cpu_pct", "claude.terminado.cpu_pct",
+            target=Target("ratio<=", 1.5, "≤ 1.5x terminado"), digits=2),
+        Row("claude", "Real claude CLIs: Enter → `state` busy, p50 (http vs command hooks)",
+            "ms", "claude.ccmanager.busy_p50", "claude.command.busy_p50", CMD, digits=0),
+        Row("claude", "Real claude CLIs: Enter → `state` busy, p99 (http vs command hooks)",
+            "ms", "claude.ccmanager.busy_p99", "claude.command.busy_p99", CMD, digits=0),
+        Row("claude", "Real claude CLIs: server CPU per busy session (http vs command hooks)",
+            "% core", "claude.ccmanager.cpu_pct", "claude.command.cpu_pct", CMD, digits=2),
+        Row("claude", "One hook event: CPU (http: server; command: hookcmd.py + server)", "ms",
+            "claude.hook.http.cpu_ms", "claude.hook.command.cpu_ms", CMD, digits=2),
+        Row("claude", "One hook event: post to answered, median", "ms",
+            "claude.hook.http.ms", "claude.hook.command.ms", CMD, digits=1),
     ]  # fmt: skip
 
 

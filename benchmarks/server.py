@@ -95,6 +95,17 @@ class BenchServer(JupyterServer):
         resp = await self._http.fetch(req)
         return json.loads(resp.body) if resp.body else None
 
+    async def post_raw(self, url: str, body: bytes, headers: dict[str, str]) -> int:
+        """POST ``body`` to a full ``url`` without the user's token (as an agent's hook does)."""
+        if self._http is None:
+            self._http = AsyncHTTPClient(force_instance=True, max_clients=64)
+        req = HTTPRequest(
+            url, method="POST", body=body, request_timeout=30,
+            headers={**headers, "Content-Type": "application/json"},
+        )  # fmt: skip
+        resp = await self._http.fetch(req, raise_error=False)
+        return int(resp.code)
+
     async def create_session(self, **body: Any) -> dict[str, Any]:
         """A new ccmanager session (the benchmark shell unless ``body`` says otherwise)."""
         if "agent" not in body and "command" not in body:

@@ -31,7 +31,13 @@ def session_env(profile: AgentProfile, overrides: dict[str, str]) -> dict[str, s
     return {**base, **profile.env, **overrides}
 
 
-def prepare(session: Session, profile: AgentProfile, env: dict[str, str], server_url: str) -> None:
+def prepare(
+    session: Session,
+    profile: AgentProfile,
+    env: dict[str, str],
+    server_url: str,
+    hook_transport: str = "http",
+) -> None:
     """Set ``session.argv`` and ``session.env`` for the next spawn."""
     argv = profile.resolve_argv(argv=session.base_argv)
     if profile.claude:
@@ -42,14 +48,15 @@ def prepare(session: Session, profile: AgentProfile, env: dict[str, str], server
         flag = "--resume" if os.path.exists(existing) else "--session-id"
         policy = session.policy or {}
         rules = {k: list(policy[k]) for k in ("allow", "deny") if policy.get(k)}
-        argv += [flag, conversation, "--settings", hook_settings(rules)]
+        hook_url = f"{server_url}ccmanager/api/sessions/{session.id}/hook"
+        argv += [flag, conversation, "--settings", hook_settings(rules, hook_transport, hook_url)]
         if policy.get("permission_mode"):
             argv += ["--permission-mode", str(policy["permission_mode"])]
         session.agent_session_id = conversation
         session.hook_secret = new_secret()
         env = {
             **env,
-            "CCM_HOOK_URL": f"{server_url}ccmanager/api/sessions/{session.id}/hook",
+            "CCM_HOOK_URL": hook_url,
             "CCM_HOOK_SECRET": session.hook_secret,
         }
     session.argv, session.env = argv, env

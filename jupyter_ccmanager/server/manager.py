@@ -19,7 +19,7 @@ import time
 from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING, Any
 
-from traitlets import Bool, Dict, Float, Int, Unicode
+from traitlets import Bool, Dict, Enum, Float, Int, Unicode
 from traitlets.config import LoggingConfigurable
 
 from jupyter_ccmanager.server import launch, worktree
@@ -108,6 +108,14 @@ class CCSessionManager(LoggingConfigurable):
         config=True,
         help="Keep a server-side screen (pyte) per session: needed for `screen`, for "
         "screen-based state rules and for replies of agents without transcripts.",
+    )
+    hook_transport = Enum(
+        ["http", "command"],
+        "http",
+        config=True,
+        help="How a claude session's hooks reach the server: 'http' (the CLI posts each "
+        "event itself; SessionStart, which the CLI sends only to commands, stays a command) "
+        "or 'command' (a Python process per event, hookcmd.py).",
     )
     query_answer_timeout = Float(
         3.0,
@@ -259,7 +267,9 @@ class CCSessionManager(LoggingConfigurable):
         """Spawn (or respawn) ``session`` and make sure it is registered and watched."""
         if self.demo is not None and profile.claude:
             env = {**self.demo.env_for(session.cwd), **env}
-        launch.prepare(session, profile, launch.session_env(profile, env), self.server_url)
+        launch.prepare(
+            session, profile, launch.session_env(profile, env), self.server_url, self.hook_transport
+        )
         session.spawn()
         self._register(session, profile)
         self.watches[session.id].on_spawn()

@@ -47,6 +47,22 @@ READ_CHUNK = 64 * 1024  # bytes asked for per os.read (PTYs hand out far less)
 #: *other* sessions reached p99 ~135 ms during a flood; at 64 KiB ~20 ms
 #: (benchmarks/RESULTS.md). Smaller chunks also keep glibc's heap from growing.
 READ_BUDGET = 64 * 1024
+#: Fair reads: while another session has just read a little (an echo, a prompt),
+#: within FAIR_WINDOW seconds, a flooding session reads at most FAIR_BUDGET per
+#: wake-up, so it holds the loop less between the small session's steps (an
+#: echo takes a few loop turns: socket → PTY, PTY → buffer, buffer → socket).
+FAIR_BUDGET = 4 * 1024  # one read: what terminado reads per wake-up
+FAIR_WINDOW = 0.5
+SMALL_READ = 1024  # a drained read this small, by a session not flooding, is interactive
+
+
+class _Fairness:
+    """What every session's reader shares: the last small read, and whose."""
+
+    small_at = 0.0
+    small_fd = -1
+
+
 MAX_INPUT_BACKLOG = 1 << 20  # input bytes held while the child is not reading
 QUIT_KEY_PAUSE = 0.25  # between quit keys, so a TUI reads them as separate presses
 
@@ -131,6 +147,7 @@ class Session:
         self.leader_start: int | None = None  # the leader's start time (pid reuse guard)
         self._fd: int | None = None
         self._input_backlog = bytearray()
+        self._flooded_at = 0.0  # the last big read (fair reads)
         self._exit_waiter: asyncio.Task[None] | None = None
         self._final_state = EXITED  # STOPPED while a stop is under way
         self._end_reason = "stopped"  # or "deleted": what viewers are told at the exit
@@ -211,17 +228,25 @@ class Session:
         self.last_activity = time.time()
 
     def _on_readable(self) -> None:
-        """Drain the PTY in large reads, append once, wake viewers once."""
+        """Drain the PTY in large reads, append once, wake viewers once.
+
+        The budget per wake-up is smaller while another session has just had a
+        small read (see ``FAIR_BUDGET``): its echo must not wait behind our flood.
+        """
         fd = self._fd
         if fd is None:
             return
         parts: list[bytes] = []
         size = 0
-        eof = False
-        while size < READ_BUDGET:
+        eof = drained = False
+        now = time.monotonic()
+        fair = now - _Fairness.small_at < FAIR_WINDOW and _Fairness.small_fd != fd
+        budget = FAIR_BUDGET if fair else READ_BUDGET
+        while size < budget:
             try:
-                data = os.read(fd, READ_CHUNK)
+                data = os.read(fd, min(READ_CHUNK, budget - size))
             except BlockingIOError:
+                drained = True
                 break
             except OSError as err:  # EIO: the child side is closed
                 if err.errno not in (errno.EIO, errno.EBADF):
@@ -233,6 +258,10 @@ class Session:
                 break
             parts.append(data)
             size += len(data)
+        if size >= FAIR_BUDGET or (not drained and not eof):
+            self._flooded_at = now  # a big read, or more was waiting: this session floods
+        elif 0 < size <= SMALL_READ and now - self._flooded_at > FAIR_WINDOW:
+            _Fairness.small_at, _Fairness.small_fd = now, fd  # a flood's lull is no echo
         if parts:
             self._append(parts[0] if len(parts) == 1 else b"".join(parts))
         if eof:

@@ -11,6 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from benchmarks.claudecost import claude_path
 from benchmarks.rows import rows
 from tests.helpers.paths import REPO
 
@@ -31,6 +32,9 @@ def test_benchmarks_smoke(tmp_path: Path) -> None:
         assert f"| {key} |" in report
     table = [line for line in report.splitlines() if line.startswith("| ")]
     for row in rows():
+        if row.group == "claude" and claude_path() is None:
+            assert "the claude CLI is not installed" in report
+            continue
         line = next((t for t in table if t.startswith(f"| {row.label} [{row.unit}] |")), None)
         assert line is not None, f"row missing: {row.label}"
         ours = line.split(" | ")[1]

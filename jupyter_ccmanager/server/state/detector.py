@@ -13,7 +13,17 @@ sees but lag the bytes a little and change with the CLI's UI. So:
   longer grace: a stale waiting is better than a false idle);
 - a Stop hook's idle waits (``STOP_SETTLE`` at most) while the screen still
   shows the turn ending (``settling`` rules: Claude runs its stop hooks under a
-  spinner), so whoever waited for idle reads the finished screen, not the spinner.
+  spinner) or is still being drawn (output within ``STOP_QUIET``: an http hook
+  comes before the TUI has drawn the reply), so whoever waited for idle reads
+  the finished screen, not the spinner.
+
+What it costs: rendering the screen to text is the expensive part (a profile
+of four busy claude sessions found 57 % of the server's time there), so the
+screen is rendered only when it changed (:class:`ScreenReader`), and while the
+hooks say busy, which they do exactly, the rules are read at most once per
+``HOOKED_BUSY_INTERVAL``, and while the output keeps flowing only once it
+pauses (or every ``HOOKED_BUSY_MAX``): the screen then only has to catch what
+hooks miss (an Esc interrupt fires no Stop; the TUI then stops drawing).
 """
 
 from __future__ import annotations
@@ -36,6 +46,15 @@ START_HOOK_WAIT = 10.0
 SCREEN_LINES = 24  # rules look at the bottom of the screen only
 #: Longest wait, after a hook said idle, for the screen to stop showing the turn's end.
 STOP_SETTLE = 3.0
+#: After a Stop hook, idle also waits (STOP_SETTLE at most) until the output has been
+#: still this long: an http hook arrives before the TUI has drawn the turn's end.
+STOP_QUIET = 0.3
+#: While the hooks say busy, the screen rules are read at most this often (seconds) ...
+HOOKED_BUSY_INTERVAL = 1.0
+#: ... and while the output also keeps coming (the spinner animates: still working),
+#: only after it paused this long, or at the latest every HOOKED_BUSY_MAX seconds.
+HOOKED_BUSY_QUIET = 0.5
+HOOKED_BUSY_MAX = 5.0
 
 #: Hook event → (state, detail); Notification is keyed by its notification_type.
 HOOK_STATES: dict[str, tuple[str, str | None]] = {
@@ -95,12 +114,55 @@ def match_screen(rules: list[tuple[str, str | None, Any]], text: str) -> tuple[s
     return IDLE, None
 
 
+class ScreenReader:
+    """The screen's text lines, rendered again only when the screen changed.
+
+    The screen is a function of the bytes parsed into it, its resets and its
+    size, so ``(offset, resets, generation)`` is a change counter that costs
+    nothing to read; ``invalidate`` (after a resize) bumps ``generation``.
+    ``renders`` counts the real renders (for tests and profiles).
+    """
+
+    def __init__(self, feeder: ScreenFeeder) -> None:
+        self.feeder = feeder
+        self.generation = 0
+        self.renders = 0
+        self._key: tuple[int, int, int] | None = None
+        self._lines: list[str] = []
+
+    def key(self) -> tuple[int, int, int]:
+        model = self.feeder.model
+        return model.offset, model.resets, self.generation
+
+    def lines(self) -> list[str]:
+        """The screen now (parsing any backlog first). Shared: do not modify it."""
+        self.feeder.catch_up()
+        key = self.key()
+        if key != self._key:
+            self._lines = self.feeder.model.lines()
+            self._key = key
+            self.renders += 1
+        return self._lines
+
+    def invalidate(self) -> None:
+        self.generation += 1
+
+
 class StateDetector:
     """Drives one agent session's state from hooks and its screen."""
 
-    def __init__(self, session: Session, profile: AgentProfile, feeder: ScreenFeeder) -> None:
+    def __init__(
+        self,
+        session: Session,
+        profile: AgentProfile,
+        feeder: ScreenFeeder,
+        reader: ScreenReader | None = None,
+    ) -> None:
         self.session = session
         self.feeder = feeder
+        self.reader = reader or ScreenReader(feeder)
+        self._said: tuple[tuple[int, int, int], tuple[str, str | None], bool] | None = None
+        self.evaluated_at = 0.0
         self.rules = compile_rules(profile.rules)
         self.settling = [re.compile(r["pattern"], re.M) for r in profile.rules.get("settling", [])]
         self.idle_pending_until = 0.0  # a hook said idle; the screen has not settled yet
@@ -131,7 +193,7 @@ class StateDetector:
             return
         self.hook_state, self.hook_at = target, time.monotonic()
         self.idle_pending_until = 0.0
-        if target[0] == IDLE and self.screen_settling():
+        if target[0] == IDLE and self._turn_still_ending():
             self.idle_pending_until = self.hook_at + STOP_SETTLE
             self._later(0.05)
             return
@@ -140,16 +202,37 @@ class StateDetector:
     # ----------------------------------------------------------------- screen
     def screen_says(self) -> tuple[str, str | None]:
         """What the rules read on the screen right now (parsing any backlog first)."""
-        self.feeder.catch_up()
-        return match_screen(self.rules, rule_region(self.feeder.model.lines(), self.separator))
+        return self._read()[0]
+
+    def _read(self) -> tuple[tuple[str, str | None], bool]:
+        """(what the rules read, whether anything is drawn), worked out once per screen."""
+        lines = self.reader.lines()
+        key = self.reader.key()
+        if self._said is None or self._said[0] != key:
+            said = match_screen(self.rules, rule_region(lines, self.separator))
+            self._said = key, said, any(line.strip() for line in lines)
+        return self._said[1], self._said[2]
 
     def screen_settling(self) -> bool:
         """Whether the screen still shows a turn ending (a spinner, stop hooks running)."""
         if not self.settling:
             return False
-        self.feeder.catch_up()
-        text = "\n".join(bottom_lines(self.feeder.model.lines()))
+        text = "\n".join(bottom_lines(self.reader.lines()))
         return any(pattern.search(text) for pattern in self.settling)
+
+    def _turn_still_ending(self) -> bool:
+        """After a Stop hook: the screen still shows the turn ending, or is still drawing."""
+        quiet = time.monotonic() - self.feeder.last_output
+        return quiet < STOP_QUIET or self.screen_settling()
+
+    def _hooked_busy_wait(self, now: float) -> float:
+        """Seconds until the rules may be read again: > 0 only while the hooks say busy
+        (the screen then catches only what hooks miss, and once a second is soon enough)."""
+        if self.hook_state != (BUSY, None) or self.session.state.value != BUSY:
+            return 0.0
+        paused_at = self.feeder.last_output + HOOKED_BUSY_QUIET
+        soonest = max(self.evaluated_at + HOOKED_BUSY_INTERVAL, paused_at)
+        return min(soonest, self.evaluated_at + HOOKED_BUSY_MAX) - now
 
     def evaluate(self) -> None:
         """Re-read the screen (called after each screen update and by timers)."""
@@ -158,18 +241,22 @@ class StateDetector:
             return
         now = time.monotonic()
         if self.idle_pending_until:
-            if now < self.idle_pending_until and self.screen_settling():
+            if now < self.idle_pending_until and self._turn_still_ending():
                 self._later(0.1)
                 return
             self.idle_pending_until = 0.0
             self.hook_at = now  # the screen may lag the idle a moment: keep the hook's word
             state.set(IDLE)
             return
-        lines = self.feeder.model.lines()
-        if state.value == STARTING and not any(line.strip() for line in lines):
+        wait = self._hooked_busy_wait(now)
+        if wait > 0:
+            if self._timer is None:  # a screen update must not push the next reading back
+                self._later(wait)
+            return
+        self.evaluated_at = now
+        (seen, detail), drawn = self._read()
+        if state.value == STARTING and not drawn:
             return  # nothing drawn yet, no prompt to type at (the first output re-evaluates)
-        text = rule_region(lines, self.separator)
-        seen, detail = match_screen(self.rules, text)
         since_hook = now - self.hook_at
         if seen == WAITING:
             state.set(WAITING, detail)

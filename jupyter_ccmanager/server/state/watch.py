@@ -13,7 +13,7 @@ from jupyter_ccmanager.server.agents.profiles import AgentProfile
 from jupyter_ccmanager.server.errors import Conflict
 from jupyter_ccmanager.server.session import Session
 from jupyter_ccmanager.server.state.activity import ActivityMonitor
-from jupyter_ccmanager.server.state.detector import StateDetector, hook_target
+from jupyter_ccmanager.server.state.detector import ScreenReader, StateDetector, hook_target
 from jupyter_ccmanager.server.state.pending import asking_hook, build_pending
 from jupyter_ccmanager.server.state.screen import ScreenFeeder, ScreenModel
 from jupyter_ccmanager.server.state.states import BUSY, WAITING
@@ -28,14 +28,16 @@ class SessionWatch:
         self._shown_pending: dict[str, Any] | None = None  # what viewers were last told
         session.pending_source = self.pending
         self.feeder: ScreenFeeder | None = None
+        self.reader: ScreenReader | None = None  # renders the screen only when it changed
         self.detector: StateDetector | None = None
         self.activity: ActivityMonitor | None = None
         if screen:
             model = ScreenModel(session.buffer, session.cols, session.rows)
             self.feeder = ScreenFeeder(model, on_update=self._on_screen_update)
+            self.reader = ScreenReader(self.feeder)
             session.output_listeners.append(self.feeder.on_output)
         if profile.rules and self.feeder is not None:
-            self.detector = StateDetector(session, profile, self.feeder)
+            self.detector = StateDetector(session, profile, self.feeder, self.reader)
         elif not profile.claude:
             self.activity = ActivityMonitor(session)
         # claude without a screen model: hooks alone drive the state
@@ -67,10 +69,7 @@ class SessionWatch:
         state = self.session.state
         if state.value != WAITING:
             return None
-        lines: list[str] = []
-        if self.feeder is not None:
-            self.feeder.catch_up()
-            lines = self.feeder.model.lines()
+        lines = self.reader.lines() if self.reader is not None else []
         events = self.detector.events if self.detector is not None else []
         return build_pending(
             state.detail or "question", asking_hook(events), lines, self.profile, state.serial
@@ -91,9 +90,10 @@ class SessionWatch:
             self.session.notify_model()
 
     def resize(self, cols: int, rows: int) -> None:
-        if self.feeder is not None:
+        if self.feeder is not None and self.reader is not None:
             self.feeder.catch_up()
             self.feeder.model.resize(cols, rows)
+            self.reader.invalidate()
 
     def screen_busy(self) -> bool:
         """Whether the screen still shows the agent working (e.g. after its Stop hook)."""
@@ -110,21 +110,20 @@ class SessionWatch:
         ``[Pasted text #1 +12 lines]``). Without a screen model there is
         nothing to compare, so it answers yes.
         """
-        if self.feeder is None:
+        if self.reader is None:
             return True
-        self.feeder.catch_up()
-        shown = "".join("".join(self.feeder.model.lines()).split())
+        shown = "".join("".join(self.reader.lines()).split())
         return "".join(text.split())[-16:] in shown or "[Pastedtext" in shown
 
     def screen(self) -> dict[str, Any]:
         """The current screen as text lines, cursor and state."""
         session = self.session
-        if self.feeder is None:
+        if self.feeder is None or self.reader is None:
             raise Conflict("NO_SCREEN", "The screen model is disabled on this server.")
-        self.feeder.catch_up()
+        lines = list(self.reader.lines())
         model = self.feeder.model
         return {
-            "lines": model.lines(),
+            "lines": lines,
             "cursor": model.cursor(),
             "cols": model.screen.columns,
             "rows": model.screen.lines,

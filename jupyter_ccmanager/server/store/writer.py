@@ -5,6 +5,10 @@ snapshots the dirty sessions on the event loop (the model, and the output
 tail when new bytes arrived) and writes them on a single worker thread, so
 neither SQLite nor the disk ever delays a viewer. ``kill -9`` of the server
 loses at most the last ``interval`` seconds.
+
+One timer serves the whole store and is armed only while something is dirty:
+a quiet server costs no wake-ups at all, and any number of busy sessions cost
+one wake-up (one batch) per interval between them.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ import logging
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from tornado.ioloop import PeriodicCallback
+from tornado.ioloop import IOLoop
 
 from jupyter_ccmanager.server.session import Session
 from jupyter_ccmanager.server.store.sqlite import Leader, Record, SessionStore, StoredSession
@@ -37,22 +41,45 @@ class Persistence:
         self._saved_offset: dict[str, int] = {}
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ccm-store")
         self._flushing: asyncio.Future[None] | None = None
-        self._timer = PeriodicCallback(self._tick, max(interval, 0.05) * 1000)
-        self._timer.start()
+        self.interval = max(interval, 0.05)
+        self._timer: object | None = None  # the one pending tick, only while dirty
+        self._closed = False
+        self.wakeups = 0  # ticks run (for tests and profiles)
 
     def load(self) -> list[StoredSession]:
         return self.store.load()
 
     def mark(self, session: Session, *_: Any) -> None:
+        """Called per PTY read: a dict store, and the store's timer armed if it is not."""
         self.dirty[session.id] = session
+        if self._timer is None:
+            self._arm()
+
+    def _arm(self) -> None:
+        if not self._closed:
+            self._timer = IOLoop.current().call_later(self.interval, self._tick)
 
     def soon(self) -> None:
         """Write the dirty sessions now rather than at the next tick (a new leader pid)."""
+        if self._timer is not None:
+            IOLoop.current().remove_timeout(self._timer)
         self._tick()
 
     def _tick(self) -> None:
-        if self.dirty and (self._flushing is None or self._flushing.done()):
+        self._timer = None
+        self.wakeups += 1
+        if not self.dirty:
+            return
+        if self._flushing is None or self._flushing.done():
             self._flushing = asyncio.ensure_future(self.flush())
+            self._flushing.add_done_callback(self._flushed)
+        else:  # the last batch is still being written: look again in an interval
+            self._arm()
+
+    def _flushed(self, _: object) -> None:
+        """Whatever became dirty while the batch was written waits one interval."""
+        if self.dirty and self._timer is None:
+            self._arm()
 
     def _snapshot(self, session: Session) -> Record:
         tail: bytes | None = None
@@ -87,7 +114,10 @@ class Persistence:
         await loop.run_in_executor(self._executor, self.store.delete, session_id)
 
     async def close(self) -> None:
-        self._timer.stop()
+        self._closed = True
+        if self._timer is not None:
+            IOLoop.current().remove_timeout(self._timer)
+            self._timer = None
         if self._flushing is not None:
             await asyncio.shield(self._flushing)
         await self.flush()
