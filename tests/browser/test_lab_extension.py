@@ -101,10 +101,19 @@ class Lab:
             ".ccmd-name", has_text=name))  # fmt: skip
 
     def wait_row_state(self, name: str, *states: str, timeout: float = 60) -> str:
-        row = self.row(name)
-
+        # Read in one step in the page: the sidebar redraws its rows on every state
+        # change, and a row counted first can be gone when its attribute is read.
         def state() -> str | None:
-            value = row.get_attribute("data-state", timeout=1000) if row.count() else None
+            value = self.page.evaluate(
+                """([rows, name]) => {
+                     for (const r of document.querySelectorAll(rows)) {
+                       const n = r.querySelector(".ccmd-name");
+                       if (n && n.textContent.includes(name)) return r.dataset.state || null;
+                     }
+                     return null;
+                   }""",
+                [f"{SIDEBAR} tr.ccmd-row", name],
+            )
             return value if value in states else None
 
         return wait_until(state, timeout=timeout, what=f"{name} in the sidebar as {states}")
