@@ -40,7 +40,15 @@ export interface Server {
 /** A text message from the session socket (or the comm relay). */
 export type ServerMessage =
   /** `offset`: where the output that follows starts */
-  | { type: "hello"; session?: Session; offset?: number; stream?: string; reset?: boolean }
+  /**
+   * `replay`: "bytes" (raw output from `offset`) or "snapshot" (`snapshot`, the screen
+   * as escape sequences, stands for the output before `offset`); `dropped`: output
+   * the view asked for has left the replay buffer
+   */
+  | {
+      type: "hello"; session?: Session; offset?: number; stream?: string; reset?: boolean;
+      replay?: "bytes" | "snapshot"; snapshot?: string; dropped?: boolean;
+    }
   | { type: "state"; state: string; state_detail?: string }
   | { type: "session"; session: Session }
   | { type: "resize"; cols: number; rows: number }

@@ -126,12 +126,21 @@ class SessionWatch:
         return {
             "lines": model.lines(),
             "cursor": model.cursor(),
-            "cols": model.screen.columns,
-            "rows": model.screen.lines,
+            "cols": model.cols,
+            "rows": model.rows,
             "offset": model.offset,
             "state": session.state.value,
             "state_detail": session.state.detail,
         }
+
+    def snapshot(self) -> tuple[int, str] | None:
+        """The screen as escape sequences and the offset they stand for (see
+        :meth:`ScreenModel.snapshot`), parsed up to the buffer's end; None without
+        a screen model."""
+        if self.feeder is None:
+            return None
+        self.feeder.catch_up()
+        return self.feeder.model.snapshot()
 
     def close(self) -> None:
         for part in (self.feeder, self.detector, self.activity):
