@@ -39,13 +39,24 @@ class Screen:
         return sum(len(row) for row in self.cells)
 
     def mismatches(self, other: Screen) -> int:
-        """Cells that differ in character or attributes (sizes must match)."""
+        """Cells that differ in character or in attributes that show (sizes must match)."""
         assert len(self.cells) == len(other.cells), "different row counts"
         return sum(
             a != b
             for row_a, row_b in zip(self.cells, other.cells, strict=True)
             for a, b in zip(row_a, row_b, strict=True)
         )
+
+
+    def diff(self, other: Screen, limit: int = 20) -> list[tuple[int, int, list[str], list[str]]]:
+        """The first ``limit`` differing cells: (row, column, this cell, other cell)."""
+        found = [
+            (y, x, a, b)
+            for y, (row_a, row_b) in enumerate(zip(self.cells, other.cells, strict=True))
+            for x, (a, b) in enumerate(zip(row_a, row_b, strict=True))
+            if a != b
+        ]
+        return found[:limit]
 
 
 def require_xterm() -> None:

@@ -23,7 +23,15 @@ function readStdin() {
   });
 }
 
+// A blank cell looks the same whatever its foreground colour, weight or slant (an
+// emulator may store the pen it was erased with): only what shows on a blank counts.
 function attrs(cell) {
+  const chars = cell.getChars();
+  if ((chars === "" || chars === " ") && !cell.isInverse()) {
+    const bg = cell.isBgDefault() ? "-" : `${cell.getBgColorMode()}:${cell.getBgColor()}`;
+    const flags = [cell.isUnderline() && "u", cell.isStrikethrough() && "s"].filter(Boolean).join("");
+    return `-/${bg}/${flags}`;
+  }
   const flags = [
     cell.isBold() && "b", cell.isDim() && "d", cell.isItalic() && "i",
     cell.isUnderline() && "u", cell.isBlink() && "k", cell.isInverse() && "r",

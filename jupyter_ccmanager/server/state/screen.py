@@ -17,7 +17,7 @@ import re
 import time
 from collections.abc import Callable
 
-from avt import Vt
+from avt._avt import Vt  # the package re-exports it without __all__ (mypy)
 
 from jupyter_ccmanager.server.replay import ReplayBuffer
 from jupyter_ccmanager.server.state.modes import ModeTracker
@@ -104,8 +104,8 @@ class ScreenModel:
 
     def lines(self) -> list[str]:
         """The screen's rows as text (right-trimmed), rendered once per change."""
-        if self._lines is None:
-            self._lines = self.vt.text()
+        if self._lines is None:  # per row: avt's own text() joins wrapped rows
+            self._lines = [line.text.rstrip() for line in self.vt.view()]
         return list(self._lines)
 
     def text(self, last: int | None = None) -> str:
@@ -143,12 +143,22 @@ class ScreenFeeder:
         self.model = model
         self.on_update = on_update
         self.last_output = time.monotonic()
-        self._timer: asyncio.TimerHandle | None = None
+        self._timer: asyncio.Handle | None = None
         self.closed = False
 
     def on_output(self, *_: object) -> None:
         self.last_output = time.monotonic()
-        if self._timer is None and not self.closed:
+        if self.closed:
+            return
+        model = self.model
+        if model.buffer.capacity // 2 <= model.lag <= FLOOD:
+            # A small replay buffer would drop these bytes before the next tick
+            # (and a snapshot is only right if none is lost): parse on the next
+            # loop turn, still outside this read.
+            if self._timer is not None:
+                self._timer.cancel()
+            self._timer = asyncio.get_running_loop().call_soon(self._tick)
+        elif self._timer is None:
             self._timer = asyncio.get_running_loop().call_later(TICK, self._tick)
 
     def _tick(self) -> None:
