@@ -47,7 +47,6 @@ class Screen:
             for a, b in zip(row_a, row_b, strict=True)
         )
 
-
     def diff(self, other: Screen, limit: int = 20) -> list[tuple[int, int, list[str], list[str]]]:
         """The first ``limit`` differing cells: (row, column, this cell, other cell)."""
         found = [

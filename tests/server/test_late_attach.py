@@ -32,8 +32,9 @@ BUFFER = 64 * 1024
 COLS, ROWS = 80, 24
 MAX_WRONG = COLS * ROWS // 100  # acceptance: at most 1 % of the cells
 
-#: program -> (cells wrong with a raw tail, cells wrong with the snapshot), per phase
-TABLE: dict[str, dict[str, tuple[int, int]]] = {}
+#: program -> phase -> (cells wrong with a raw tail, whether its buffer and modes were
+#: right, cells wrong with the snapshot)
+TABLE: dict[str, dict[str, tuple[int, bool, int]]] = {}
 
 
 @pytest.fixture
@@ -50,17 +51,26 @@ def _xterm() -> None:
 def _print_table() -> Any:
     yield
     if TABLE:
-        lines = ["", "late attach after overflow: cells wrong of 1920 (raw tail -> snapshot)"]
+        lines = [
+            "",
+            f"late attach after overflow: cells wrong of {COLS * ROWS} "
+            "(raw tail [buffer+modes ok?] -> snapshot)",
+        ]
         for program, phases in TABLE.items():
-            cells = "  ".join(f"{p}: {raw} -> {snap}" for p, (raw, snap) in phases.items())
+            cells = "  ".join(
+                f"{p}: {raw} [{'ok' if ok else 'WRONG'}] -> {snap}"
+                for p, (raw, ok, snap) in phases.items()
+            )
             lines.append(f"  {program:<12} {cells}")
         print("\n".join(lines))
 
 
 async def _drain(viewer: Viewer) -> None:
-    with contextlib.suppress(Exception):
+    try:
         while await viewer.read_one(3600):
             pass
+    except Exception as err:  # kept for the assertion that follows
+        viewer.messages.append({"type": "drain-error", "error": repr(err)})
 
 
 @contextlib.asynccontextmanager
@@ -76,10 +86,37 @@ async def reading(viewer: Viewer) -> AsyncIterator[Viewer]:
             await task
 
 
+class Recorder:
+    """Every byte a session prints, copied in-process as it is appended.
+
+    Viewer A for claude: the CLI writes a long reply in one burst larger than the
+    small test buffer, faster than any WebSocket viewer is sent it, so a viewer
+    from offset 0 gets a ``gap`` (as it should). This records the same stream
+    without that race."""
+
+    def __init__(self, session: Any) -> None:
+        self.session = session
+        self.output = bytearray()
+        self.messages: list[dict[str, Any]] = []
+        self.start = 0
+        assert session.buffer.start == 0
+        self.output += session.buffer.read(0, session.buffer.end)[1]
+        session.output_listeners.append(self._on_output)
+
+    def _on_output(self, session: Any) -> None:
+        start, data = session.buffer.read(len(self.output), 1 << 30)
+        assert start == len(self.output), "the recorder missed bytes"
+        self.output += data
+
+    @property
+    def end(self) -> int:
+        return len(self.output)
+
+
 class Late:
     """Viewer A from the start, viewer B attached late, and the raw tail of old."""
 
-    def __init__(self, manager: Any, sid: str, a: Viewer) -> None:
+    def __init__(self, manager: Any, sid: str, a: Viewer | Recorder) -> None:
         self.session = manager.get(sid)
         self.a = a
         self.b: Viewer | None = None
@@ -87,7 +124,14 @@ class Late:
 
     async def settled(self) -> None:
         """A has every byte the session printed so far."""
-        await auntil(lambda: self.a.end == self.session.buffer.end, 30, "viewer A caught up")
+        buffer = self.session.buffer
+        try:
+            await auntil(lambda: self.a.end >= buffer.end, 30, "viewer A caught up")
+        except AssertionError:
+            kinds = [m["type"] if m["type"] != "drain-error" else m for m in self.a.messages]
+            raise AssertionError((self.a.end, buffer.start, buffer.end, kinds)) from None
+        gaps = [m for m in self.a.messages if m["type"] == "gap"]
+        assert not gaps, f"viewer A fell behind: {gaps}"
 
     async def overflow(self, step: Callable[[], Awaitable[None]], beyond: int = 4096) -> None:
         """Run ``step`` until the buffer has dropped more than ``beyond`` bytes."""
@@ -113,9 +157,12 @@ class Late:
         stream_a = bytes(self.a.output[:end])
         stream_b = [self.b.hello["snapshot"].encode(), bytes(self.b.output[: end - k])]
         raw_tail = stream_a[self.tail_start :]
-        a, b, tail = render((COLS, ROWS, [stream_a]), (COLS, ROWS, stream_b), (COLS, ROWS, [raw_tail]))
+        a, b, tail = render(
+            (COLS, ROWS, [stream_a]), (COLS, ROWS, stream_b), (COLS, ROWS, [raw_tail])
+        )
         wrong = a.mismatches(b)
-        TABLE.setdefault(program, {})[phase] = (a.mismatches(tail), wrong)
+        same_state = tail.buffer == a.buffer and tail.modes == a.modes
+        TABLE.setdefault(program, {})[phase] = (a.mismatches(tail), same_state, wrong)
         assert wrong <= MAX_WRONG, (program, phase, wrong, a.diff(b), a.text, b.text)
         assert b.buffer == a.buffer, (program, phase)
         assert b.modes == a.modes, (program, phase)
@@ -123,7 +170,9 @@ class Late:
         return a, b
 
 
-async def start_shell(api: Api, jp_ws_fetch: Any, manager: Any, tmp: Path) -> tuple[str, Late, Viewer]:
+async def start_shell(
+    api: Api, jp_ws_fetch: Any, manager: Any, tmp: Path
+) -> tuple[str, Late, Viewer]:
     model = await api.create(
         command=["bash", "--noprofile", "--norc"],
         cwd=str(tmp),
@@ -170,7 +219,9 @@ async def run_line(api: Api, late: Late, sid: str, line: str) -> None:
 def text_file(tmp: Path) -> Path:
     path = tmp / "sample.py"
     path.write_text(
-        "".join(f"def f{i}(x):\n    return x * {i}  # line {i} of a long file\n\n" for i in range(3000))
+        "".join(
+            f"def f{i}(x):\n    return x * {i}  # line {i} of a long file\n\n" for i in range(3000)
+        )
     )
     return path
 
@@ -179,7 +230,8 @@ def colour_file(tmp: Path) -> Path:
     path = tmp / "colours.txt"
     path.write_text(
         "".join(
-            f"\x1b[1;3{i % 8}mline {i}\x1b[0m \x1b[4{(i + 3) % 8}mbg\x1b[0m \x1b[38;5;{i % 256}mfancy\x1b[0m\n"
+            f"\x1b[1;3{i % 8}mline {i}\x1b[0m \x1b[4{(i + 3) % 8}mbg\x1b[0m "
+            f"\x1b[38;5;{i % 256}mfancy\x1b[0m\n"
             for i in range(4000)
         )
     )
@@ -192,7 +244,9 @@ async def test_vim(api: Api, jp_ws_fetch: Any, manager: Any, jp_root_dir: Path) 
     async with reading(a):
         await wait_prompt(api, late)
         path = text_file(tmp_path)
-        await typed(api, late, sid, f"vim -u NONE -N -i NONE -c 'syntax on' -c 'set number' {path.name}\r")
+        await typed(
+            api, late, sid, f"vim -u NONE -N -i NONE -c 'syntax on' -c 'set number' {path.name}\r"
+        )
         await late.overflow(lambda: typed(api, late, sid, "\x06"))  # Ctrl-F: a page down
         async with reading(await open_viewer(jp_ws_fetch, sid, offset=0)) as b:
             late.attach(b)
@@ -242,7 +296,14 @@ async def test_htop(api: Api, jp_ws_fetch: Any, manager: Any, jp_root_dir: Path)
             assert await screen_lines(api, sid) == [line.rstrip() for line in a_screen.text]
 
 
-COLOUR_SCRIPT = r"""for i in $(seq 1 1500); do printf '\033[1;3%dmline %d\033[0m \033(0lqqk\033(B %s%s%s\n' $((i % 8)) $i "$(tput setaf 2)" green "$(tput sgr0)"; done; ls --color=always -la /usr/bin | head -200; printf '\033(0lqqqqqqk\nx  box x\nmqqqqqqj\033(B\n'"""
+COLOUR_SCRIPT = r"""
+for i in $(seq 1 1500); do
+  printf '\033[1;3%dmline %d\033[0m \033(0lqqk\033(B %s%s%s\n' \
+    $((i % 8)) $i "$(tput setaf 2)" green "$(tput sgr0)"
+done
+ls --color=always -la /usr/bin | head -200
+printf '\033(0lqqqqqqk\nx  box x\nmqqqqqqj\033(B\n'
+"""
 
 
 async def test_colour_shell(api: Api, jp_ws_fetch: Any, manager: Any, jp_root_dir: Path) -> None:
@@ -250,7 +311,7 @@ async def test_colour_shell(api: Api, jp_ws_fetch: Any, manager: Any, jp_root_di
     sid, late, a = await start_shell(api, jp_ws_fetch, manager, tmp_path)
     async with reading(a):
         await wait_prompt(api, late)
-        (tmp_path / "colours.sh").write_text(COLOUR_SCRIPT + "\n")
+        (tmp_path / "colours.sh").write_text(COLOUR_SCRIPT)
         await run_line(api, late, sid, "bash colours.sh\r")
         # Switch to the line-drawing charset and bold red, then print enough for that
         # switch to leave the buffer: a late viewer must still draw the same way.
@@ -266,8 +327,15 @@ async def test_colour_shell(api: Api, jp_ws_fetch: Any, manager: Any, jp_root_di
 
 
 @pytest.mark.claude
+# One PTY read can append up to two read budgets (128 KiB): the buffer must hold that.
+@pytest.mark.parametrize("ccm_config", [{"replay_buffer_bytes": 4 * BUFFER}])
 async def test_claude(
-    api: Api, jp_ws_fetch: Any, manager: Any, tmp_path: Path, jp_root_dir: Path
+    api: Api,
+    jp_ws_fetch: Any,
+    manager: Any,
+    tmp_path: Path,
+    jp_root_dir: Path,
+    ccm_config: dict[str, Any],
 ) -> None:
     require_claude()
     home = tmp_path / "home"
@@ -276,21 +344,38 @@ async def test_claude(
         env = claude_env(fake.url, home)
         model = await api.create(agent="claude", env=env, cols=COLS, rows=ROWS)
         sid = model["id"]
-        a = await open_viewer(jp_ws_fetch, sid, offset=0)
-        late = Late(manager, sid, a)
-        async with reading(a):
-            await wait_state(api, sid, "idle", timeout=60)
-            reply = "\n".join(f"Line {i}: the quick brown fox jumps over the lazy dog." for i in range(1500))
-            fake.queue(Text(reply))
-            status, result = await api.call(
-                "POST", "sessions", sid, "prompt", body={"text": "Print many lines."}, request_timeout=120
-            )
-            assert status == 200, result
-            await wait_state(api, sid, "idle", timeout=60)
-            assert late.session.buffer.start > 0, "the reply overflowed the buffer"
-            async with reading(await open_viewer(jp_ws_fetch, sid, offset=0)) as b:
-                late.attach(b)
-                await late.compare("claude", "idle")
-                await api.send(sid, "/exit\r")
-                await b.until_message("exit", timeout=30)
-                await late.compare("claude", "exited")
+        late = Late(manager, sid, Recorder(manager.get(sid)))
+        await wait_state(api, sid, "idle", timeout=60)
+        reply = "\n".join(
+            f"Line {i}: the quick brown fox jumps over the lazy dog." for i in range(6000)
+        )
+        fake.queue(Text(reply))
+        status, result = await api.call(
+            "POST",
+            "sessions",
+            sid,
+            "prompt",
+            body={"text": "Print many lines."},
+            request_timeout=120,
+        )
+        assert status == 200, result
+        # The reply is in the transcript first; the CLI then draws it.
+        await auntil(lambda: late.session.buffer.start > 0, 60, "the reply overflowing")
+
+        async def drawn() -> bool:
+            return "5999" in await api.screen_text(sid)
+
+        await auntil(drawn, 60, "the reply's last line on screen")
+        await wait_state(api, sid, "idle", timeout=60)
+        async with reading(await open_viewer(jp_ws_fetch, sid, offset=0)) as b:
+            late.attach(b)
+            await late.compare("claude", "idle")
+            await api.send(sid, "/exit")
+
+            async def typed_exit() -> bool:
+                return "/exit" in await api.screen_text(sid)
+
+            await auntil(typed_exit, 60, "/exit in the prompt box")
+            await api.send(sid, "\r")
+            await b.until_message("exit", timeout=90)
+            await late.compare("claude", "exited")

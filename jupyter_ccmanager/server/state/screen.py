@@ -36,6 +36,26 @@ _C1_RE = re.compile("[\x9b\x9d\x90\x98]")
 _SGR_RE = re.compile(r"\x1b\[([0-9;:]*:[0-9;:]*)m")
 
 
+# An escape sequence still unfinished at the end of what was read: an ESC with
+# intermediates, a CSI without its final byte, or a string (OSC, DCS, ...) without
+# its terminator. It is held back until it is complete, so the emulator is never
+# caught in the middle of one when a snapshot is taken (avt would serialize only
+# the sequence's first bytes, and the viewer would read the rest as text).
+_UNFINISHED = re.compile(
+    rb"\x1b[\]PX^_][^\x07\x1b]*\x1b?\Z|\x1b\[[\x30-\x3f]*[\x20-\x2f]*\Z|\x1b[\x20-\x2f]*\Z"
+)
+HOLD = 4096  # longest unfinished sequence held back (a longer one goes through)
+
+
+def _unfinished(data: bytes) -> int:
+    """How many bytes at the end of ``data`` are an unfinished escape sequence."""
+    window = data[-HOLD:]
+    if b"\x1b" not in window:
+        return 0
+    match = _UNFINISHED.search(window)
+    return len(window) - match.start() if match else 0
+
+
 def _seven_bit(dump: str) -> str:
     dump = _C1_RE.sub(lambda m: _C1[m.group()], dump)
     return _SGR_RE.sub(lambda m: "\x1b[" + m.group(1).replace(":", ";") + "m", dump)
@@ -61,6 +81,7 @@ class ScreenModel:
         self.modes = ModeTracker()
         self.decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
         self.offset = offset
+        self._held = b""  # read, but an unfinished escape sequence (not parsed yet)
         self._lines: list[str] | None = None
         self.generation += 1
 
@@ -79,14 +100,17 @@ class ScreenModel:
         start, data = self.buffer.read(self.offset, max_bytes)
         if start > self.offset:  # the bytes we needed are gone: start clean
             self.reset(start)
+        self.offset = start + len(data)
         if data:
-            text = self.decoder.decode(data)
+            data = self._held + data
+            held = _unfinished(data)
+            self._held = data[len(data) - held :]
+            text = self.decoder.decode(data[: len(data) - held])
             if text:
                 self.vt.feed_str(text)
                 self.modes.feed(text)
                 self._changed()
-        self.offset = start + len(data)
-        return len(data)
+        return self.offset - start
 
     def feed_all(self) -> None:
         """Parse everything buffered now (a snapshot or a screen request needs it)."""
@@ -121,11 +145,11 @@ class ScreenModel:
         this size show this screen as it is at buffer offset ``K`` (buffers, cursor,
         attributes, charsets, modes, title); the raw bytes from ``K`` follow it.
 
-        It starts with RIS (``ESC c``). Bytes of a character not yet complete
-        are not part of the screen: ``K`` is before them, so the viewer gets them
-        whole with the raw bytes.
+        It starts with RIS (``ESC c``). Bytes of a character or an escape
+        sequence not yet complete are not part of the screen: ``K`` is before
+        them, so the viewer gets them whole with the raw bytes.
         """
-        pending = len(self.decoder.getstate()[0])
+        pending = len(self._held) + len(self.decoder.getstate()[0])
         return self.offset - pending, "\x1bc" + self.modes.sequences() + _seven_bit(self.vt.dump())
 
 
