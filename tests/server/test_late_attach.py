@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -379,3 +380,42 @@ async def test_claude(
             await api.send(sid, "\r")
             await b.until_message("exit", timeout=90)
             await late.compare("claude", "exited")
+
+
+async def test_lab_terminal_panel_opens_on_the_snapshot(
+    api: Api, jp_ws_fetch: Any, manager: Any, jp_root_dir: Path
+) -> None:
+    """JupyterLab's terminal panel (terminado protocol) is a late viewer too: its
+    replay is the screen, not a raw tail that starts mid-stream."""
+    sid, late, a = await start_shell(api, jp_ws_fetch, manager, jp_root_dir)
+    async with reading(a):
+        await wait_prompt(api, late)
+        path = text_file(jp_root_dir)
+        await typed(api, late, sid, f"less {path.name}\r")
+        await late.overflow(lambda: typed(api, late, sid, " "))
+        end = late.session.buffer.end
+        lab = await jp_ws_fetch("terminals", "websocket", (await api.get(sid))["terminal_name"])
+        try:
+            assert json.loads(await lab.read_message()) == ["setup", {}]
+            kind, replay = json.loads(await lab.read_message())
+            assert kind == "stdout" and replay.startswith("\x1bc")
+            assert late.session.buffer.end == end, "less printed nothing meanwhile"
+            await late.settled()
+            whole, panel, tail = render(
+                (COLS, ROWS, [bytes(a.output[:end])]),
+                (COLS, ROWS, [replay.encode()]),
+                (COLS, ROWS, [bytes(a.output[late.session.buffer.start : end])]),
+            )
+            TABLE.setdefault("lab panel", {})["less"] = (
+                whole.mismatches(tail),
+                tail.buffer == whole.buffer and tail.modes == whole.modes,
+                whole.mismatches(panel),
+            )
+            assert whole.mismatches(panel) <= MAX_WRONG, whole.diff(panel)
+            assert (panel.buffer, panel.modes, panel.cursor) == (
+                whole.buffer,
+                whole.modes,
+                whole.cursor,
+            )
+        finally:
+            lab.close()
