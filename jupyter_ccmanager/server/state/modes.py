@@ -28,12 +28,17 @@ FLAGS = frozenset({1004, 2004, 66, 5, 45, 12, 1007})
 
 CARRY = 4096  # longest unfinished sequence carried to the next feed (a title)
 
+# One literal prefix (ESC) for the whole pattern, so the regex engine skips from
+# ESC to ESC instead of trying every alternative at every character (6x faster).
+# 8-bit C1 forms are not followed: in UTF-8 output they are two-byte characters.
 _SEQUENCE = re.compile(
-    r"(?:\x1b\[|\x9b)\?([\d;]*)([hl])"  # DECSET / DECRST
-    r"|\x1b([=>c])"  # keypad application / numeric, RIS
-    r"|(?:\x1b\]|\x9d)([02]);([^\x07\x1b\x9c]*)(?:\x07|\x1b\\|\x9c)"  # title
-    r"|(?:\x1b\[|\x9b)(\d*) q"  # DECSCUSR cursor style
-    r"|(?:\x1b\[|\x9b)!p"  # DECSTR soft reset
+    r"\x1b(?:"
+    r"\[\?([\d;]*)([hl])"  # DECSET / DECRST
+    r"|([=>c])"  # keypad application / numeric, RIS
+    r"|\]([02]);([^\x07\x1b]*)(?:\x07|\x1b\\)"  # title
+    r"|\[(\d*) q"  # DECSCUSR cursor style
+    r"|\[!p"  # DECSTR soft reset
+    r")"
 )
 
 
@@ -56,7 +61,7 @@ class ModeTracker:
         if self._carry:
             text = self._carry + text
             self._carry = ""
-        if "\x1b" not in text and "\x9b" not in text and "\x9d" not in text:
+        if "\x1b" not in text:
             return
         for match in _SEQUENCE.finditer(text):
             self._apply(match)
