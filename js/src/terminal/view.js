@@ -217,6 +217,11 @@ export class TerminalView {
       case "gap":
         this.stream.lost(msg.from, msg.to);
         break;
+      case "snapshot":
+        // This view fell out of the buffer: the screen at `offset`, then its output.
+        this.stream.snapshot(msg.snapshot, msg.offset, msg.offset);
+        this.bar.setNotice(droppedNotice(false));
+        break;
       case "error": {
         // E.g. typing into an ended session: say it once, not per keystroke.
         const text = msg.message || msg.code || "error";

@@ -56,6 +56,8 @@ export type ServerMessage =
   | { type: "exit"; exit_code?: number | null; state?: string; reason?: string }
   /** output `from`..`to` is lost (it left the replay buffer) */
   | { type: "gap"; from: number; to: number }
+  /** after a `gap`: the screen at `offset` as escape sequences; output continues there */
+  | { type: "snapshot"; offset: number; snapshot: string }
   | { type: "error"; code?: string; message?: string }
   | { type: "pong" };
 

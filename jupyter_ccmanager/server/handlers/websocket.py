@@ -190,9 +190,8 @@ class SessionWebSocket(JSONErrors, WebSocketMixin, JupyterHandler, WebSocketHand
                         break  # wait for an ack (it sets _wake)
                 start, data = buffer.read(self.cursor, budget)
                 if start > self.cursor:
-                    self._send_json({"type": "gap", "from": self.cursor, "to": start})
-                    if self.acked is not None:
-                        self.acked = max(self.acked, start)
+                    self._fell_behind(start)
+                    continue  # read again from the new cursor
                 self.cursor = start + len(data)
                 if not data:
                     break
@@ -203,6 +202,20 @@ class SessionWebSocket(JSONErrors, WebSocketMixin, JupyterHandler, WebSocketHand
             if self._exit_message is not None and self.cursor >= buffer.end:
                 self._send_json(self._exit_message)
                 self._exit_message = None
+
+    def _fell_behind(self, start: int) -> None:
+        """Bytes this viewer had not been sent left the buffer. The raw bytes from
+        ``start`` would draw a wrong picture, so with a screen model the stream goes
+        on at the snapshot's offset ``K`` and a ``snapshot`` message (after the
+        ``gap``, which clients that do not know it still follow) redraws the screen."""
+        snapshot = self._snapshot()
+        to = snapshot[0] if snapshot is not None else start
+        self._send_json({"type": "gap", "from": self.cursor, "to": to})
+        if snapshot is not None:
+            self._send_json({"type": "snapshot", "offset": to, "snapshot": snapshot[1]})
+        if self.acked is not None:
+            self.acked = max(self.acked, to)
+        self.cursor = to
 
     # -------------------------------------------------------- client → session
     async def on_message(self, message: str | bytes) -> None:
