@@ -170,6 +170,15 @@ class ScreenFeeder:
         self._timer: asyncio.Handle | None = None
         self.closed = False
 
+    def before_append(self, size: int) -> None:
+        """A read of ``size`` bytes is about to be appended. If that would drop bytes
+        the model has not parsed (a buffer smaller than a few reads, e.g. a test's),
+        parse them now: a snapshot is only right if no byte was lost. Never during a
+        flood, and never with the default buffer (8 MiB, far more than ``FLOOD``)."""
+        model = self.model
+        if not self.closed and model.lag <= FLOOD and model.lag + size > model.buffer.capacity:
+            model.feed_all()
+
     def on_output(self, *_: object) -> None:
         self.last_output = time.monotonic()
         if self.closed:

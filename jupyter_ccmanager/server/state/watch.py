@@ -34,6 +34,7 @@ class SessionWatch:
             model = ScreenModel(session.buffer, session.cols, session.rows)
             self.feeder = ScreenFeeder(model, on_update=self._on_screen_update)
             session.output_listeners.append(self.feeder.on_output)
+            session.before_append.append(self.feeder.before_append)
         if profile.rules and self.feeder is not None:
             self.detector = StateDetector(session, profile, self.feeder)
         elif not profile.claude:
