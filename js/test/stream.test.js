@@ -149,3 +149,27 @@ test("an end notice resets the terminal first, then starts a fresh line only mid
     assert.deepEqual(term.parsed, ["\x1b[?1049l\x1b[0m", `${fresh}\x1b[0;2m[session stopped]\x1b[0m\r\n`]);
   }
 });
+
+test("a snapshot hello writes the screen (as replay) and offsets continue at its start", () => {
+  const { term, acks, stream } = setup();
+  stream.snapshot("\x1bcSCREEN", 5000, 5100);
+  assert.equal(stream.received, 5000);
+  assert.deepEqual(acks, [5000]);
+  stream.push(bytes("tail"));
+  term.parse();
+  assert.deepEqual(term.parsed, ["\x1bcSCREEN", "tail"]);
+  assert.deepEqual(term.droppedWhileParsing, [true, true]); // both before the session's end then
+  assert.equal(stream.processed, 5004);
+});
+
+test("a snapshot on a reconnect replaces the screen; what follows stays live", () => {
+  const { term, stream } = setup();
+  stream.begin(0, 3);
+  stream.push(bytes("old"));
+  stream.snapshot("\x1bcNOW", 9000, 9000);
+  stream.push(bytes("new"));
+  term.parse();
+  assert.deepEqual(term.parsed, ["old", "\x1bcNOW", "new"]);
+  assert.deepEqual(term.droppedWhileParsing, [true, true, false]);
+  assert.equal(stream.received, 9003);
+});

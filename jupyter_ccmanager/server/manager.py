@@ -106,7 +106,7 @@ class CCSessionManager(LoggingConfigurable):
     screen_model = Bool(
         True,
         config=True,
-        help="Keep a server-side screen (pyte) per session: needed for `screen`, for "
+        help="Keep a server-side screen (avt) per session: needed for `screen`, for "
         "screen-based state rules and for replies of agents without transcripts.",
     )
     hook_transport = Enum(
@@ -495,6 +495,11 @@ class CCSessionManager(LoggingConfigurable):
     # ------------------------------------------------------------- monitoring
     def screen(self, session_id: str) -> dict[str, Any]:
         return self.watches[self.get(session_id).id].screen()
+
+    def snapshot(self, session_id: str) -> tuple[int, str] | None:
+        """The session's screen as escape sequences at an offset (late viewers)."""
+        watch = self.watches.get(session_id)
+        return watch.snapshot() if watch is not None else None
 
     def check_hook_secret(self, session_id: str, secret: str) -> None:
         """Refuse a hook call unless it carries this session's secret.

@@ -139,6 +139,9 @@ class Session:
         self.viewers: set[Viewer] = set()
         self.sizing = SizeOwnership(self.resize)  # which viewer's box sets the PTY size
         self.output_listeners: list[Callable[[Session], None]] = []
+        #: Called with the size of each read before it is appended (and old bytes are
+        #: dropped): the screen model parses what it would lose (state/screen.py).
+        self.before_append: list[Callable[[int], None]] = []
         self.input_listeners: list[Callable[[Session, bytes], None]] = []
         self._on_event = on_event
         self.state = SessionState(on_change=self._state_changed)
@@ -268,6 +271,8 @@ class Session:
             self._on_eof()
 
     def _append(self, data: bytes) -> None:
+        for before in self.before_append:
+            before(len(data))
         self.buffer.append(data)
         self.queries.noted(len(data))  # O(1): scanned only when an answer arrives
         self.last_activity = time.time()

@@ -82,8 +82,15 @@ class _Clients(list[Any]):
 class LinkedTerminal:
     """A session dressed as terminado's ``PtyWithClients``."""
 
-    def __init__(self, session: Session, name: str, stop: Callable[[Session], Any]) -> None:
+    def __init__(
+        self,
+        session: Session,
+        name: str,
+        stop: Callable[[Session], Any],
+        snapshot: Callable[[str], tuple[int, str] | None] = lambda _: None,
+    ) -> None:
         self.session = session
+        self._snapshot = snapshot  # the manager's: the screen as escape sequences
         self.term_name = name
         self.clients = _Clients(self)
         self.ptyproc = _PtyShim(session, self)
@@ -95,8 +102,12 @@ class LinkedTerminal:
     def watch(self, on: bool) -> None:
         """Become a viewer of the session while Lab terminals are open on it."""
         if on:
-            self._cursor = self.session.buffer.end  # older bytes come from read_buffer
+            buffer = self.session.buffer
+            self._cursor = buffer.end  # older bytes come from read_buffer
             self._decoder.reset()
+            snapshot = self._screen()
+            if snapshot is not None:  # the start of a character the screen does not show yet
+                self._decoder.decode(buffer.read(snapshot[0], buffer.end - snapshot[0])[1])
             self.session.attach(self)
         else:
             self.session.detach(self)
@@ -104,9 +115,26 @@ class LinkedTerminal:
     # ------------------------------------------------- what terminado reads
     @property
     def read_buffer(self) -> deque[str]:
-        """The replay a newly opened Lab terminal gets (TermSocket drains a copy)."""
+        """The replay a newly opened Lab terminal gets (TermSocket drains a copy).
+
+        The server's screen as escape sequences, when there is a screen model:
+        a raw tail would start mid-stream (no alternate screen, modes, colours),
+        and its old terminal queries would be answered by Lab's xterm.js. What
+        follows the snapshot's offset is at most an unfinished character, which
+        ``watch`` already handed to the decoder.
+        """
+        snapshot = self._screen()
+        if snapshot is not None:
+            return deque([snapshot[1]])
         _, data = self.session.buffer.tail(REPLAY_BYTES)
         return deque([data.decode("utf-8", "replace")] if data else [])
+
+    def _screen(self) -> tuple[int, str] | None:
+        snapshot = self._snapshot(self.session.id)
+        buffer = self.session.buffer
+        if snapshot is None or not buffer.start <= snapshot[0] <= buffer.end:
+            return None
+        return snapshot
 
     @property
     def last_activity(self) -> datetime:
@@ -216,7 +244,7 @@ class TerminalPanel:
         if name in tm.terminals:  # someone took our old name meanwhile
             name = self._free_name(tm, session.name)
         session.terminal_name = name
-        term = LinkedTerminal(session, name, self._stop)
+        term = LinkedTerminal(session, name, self._stop, self.manager.snapshot)
         tm.terminals[name] = term
         self.linked[session.id] = term
 

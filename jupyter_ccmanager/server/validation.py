@@ -21,7 +21,7 @@ MAX_TEXT = 1 << 20  # largest text field (input data, prompt) in characters
 
 #: The one terminal size limit, checked on every path (REST, WebSocket, JupyterLab's
 #: terminal panel, resume). Wide enough for any real screen (a 4K display at a small
-#: font is ~400x120), small enough that a session's pyte screen (a dict per line,
+#: font is ~400x120), small enough that a session's screen model (a row per line,
 #: redrawn on every change) stays cheap: 500x200 is 100k cells, 1000x1000 was 1M.
 MAX_COLS = 500
 MAX_ROWS = 200

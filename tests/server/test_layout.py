@@ -103,7 +103,7 @@ def test_importing_the_kernel_api_loads_no_server_code() -> None:
     code = (
         "import sys, jupyter_ccmanager as ccm; ccm.start; "
         "print(sorted(m for m in sys.modules if m.split('.')[0] in "
-        "('terminado', 'jupyter_server', 'pyte') or m == 'tornado.web' "
+        "('terminado', 'jupyter_server', 'avt') or m == 'tornado.web' "
         "or m.startswith('jupyter_ccmanager.server')))"
     )
     out = subprocess.run(

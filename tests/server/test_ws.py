@@ -12,7 +12,7 @@ from tornado.httpclient import HTTPClientError
 
 from tests.helpers.api import Api
 from tests.helpers.waiting import auntil, wait_output, wait_state
-from tests.helpers.ws import open_viewer
+from tests.helpers.ws import Viewer, open_viewer
 
 
 async def test_hello_then_raw_bytes(api: Api, jp_ws_fetch: Any) -> None:
@@ -186,8 +186,13 @@ class TestSmallBuffer:
         await wait_output(api, model["id"], b"5000\r\n")
         viewer = await open_viewer(jp_ws_fetch, model["id"], offset=10)
         assert viewer.hello["offset"] > 10, "M > N: the bytes before M are gone"
-        await viewer.until_output(b"5000\r\n")
-        assert len(viewer.output) <= 4096
+        # Raw bytes from the buffer's start would begin mid-stream: the screen comes
+        # instead, and the hello says that what was asked for is gone.
+        hello = viewer.hello
+        assert hello["replay"] == "snapshot" and hello["dropped"] is True
+        assert hello["snapshot"].startswith("\x1bc") and "5000" in hello["snapshot"]
+        viewer.type("x\r")  # the shell exits: the raw bytes from M follow the snapshot
+        await viewer.until_message("exit")
         viewer.close()
 
     async def test_stalled_acking_viewer_gets_gap(
@@ -197,12 +202,24 @@ class TestSmallBuffer:
         viewer = await open_viewer(jp_ws_fetch, model["id"])
         viewer.send_json(type="ack", offset=0)  # handled before the input that follows it
         viewer.type("go\r")
-        await viewer.until(lambda v: len(v.output) > 1000)
+        # Output arrives, or (the buffer is tiny) a gap and the screen right away.
+        await viewer.until(
+            lambda v: len(v.output) > 1000 or any(m["type"] == "gap" for m in v.messages)
+        )
         await wait_output(api, model["id"], b"20000\r\n")
         viewer.send_json(type="ack", offset=viewer.end)
         gap = await viewer.until_message("gap")
         assert gap["to"] > gap["from"]
-        await viewer.until_output(b"20000\r\n")
+        # The stream goes on at the gap's end, after the screen there (raw bytes from
+        # the buffer's start would draw a wrong picture).
+        snapshot = await viewer.until_message("snapshot", offset=gap["to"])
+        assert snapshot["snapshot"].startswith("\x1bc")
+
+        def shown(v: Viewer) -> bool:
+            seen = [m["snapshot"] for m in v.messages if m["type"] == "snapshot"]
+            return b"20000\r\n" in v.output or any("20000" in text for text in seen)
+
+        await viewer.until(shown)
         viewer.close()
 
 

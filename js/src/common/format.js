@@ -38,6 +38,16 @@ export function endNotice(reason, exitCode) {
 }
 
 /**
+ * What the bar says when a view was given the server's screen because the output
+ * it asked for has left the replay buffer (or the server restarted).
+ * @param {boolean} [restarted]
+ */
+export function droppedNotice(restarted) {
+  const why = restarted ? "the server restarted" : "earlier output is no longer kept";
+  return `[${why}: showing the current screen]`;
+}
+
+/**
  * "/home/me/src/project/sub" -> "…/project/sub": the end of a path says most.
  * @param {string} path
  */

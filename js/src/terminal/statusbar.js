@@ -31,10 +31,11 @@ export class StatusBar {
     this.cwd = h("span", "ccm-cwd");
     this.branch = h("span", "ccm-branch");
     this.error = h("span", "ccm-error");
+    this.notice = h("span", "ccm-notice");
     this.conn = h("span", "ccm-conn");
     this.el.append(
       this.name, this.badge, this.detail, this.cwd, this.branch,
-      this.error, h("span", "ccm-spacer"), this.conn,
+      this.error, this.notice, h("span", "ccm-spacer"), this.conn,
     );
     this.state = "";
     /** @type {number | null | undefined} */
@@ -112,5 +113,15 @@ export class StatusBar {
    */
   setError(text) {
     setText(this.error, text ? `⚠ ${text}` : "", text || "");
+  }
+
+  /**
+   * A note about what the terminal shows (e.g. that earlier output is gone); it
+   * lives in the bar because a line written into the terminal would spoil a
+   * full-screen program's picture. Empty text clears it.
+   * @param {string} text
+   */
+  setNotice(text) {
+    setText(this.notice, text, text);
   }
 }

@@ -73,6 +73,27 @@ export class OutputStream {
   }
 
   /**
+   * A hello with `replay: "snapshot"`: the server sent its screen as escape
+   * sequences (starting with RIS) standing for the output up to `start`, because
+   * what this view asked for has left the replay buffer (or it asked for the
+   * screen). The raw bytes from `start` follow. Its own query answers, if any,
+   * are replay; a reconnected view keeps its `replayEnd` (what follows is live).
+   * @param {string} screen
+   * @param {number} start
+   * @param {number} replayEnd
+   */
+  snapshot(screen, start, replayEnd) {
+    const first = !this.started;
+    this.started = true;
+    this.received = this.processed = this.lastAck = this.noticedTo = start;
+    this.skip = 0;
+    if (first) this.replayEnd = Math.max(replayEnd || 0, start);
+    const done = this.guard.enqueue(true);
+    this.term.write(screen, done);
+    this.sendAck(start); // Tells the server this client acks: flow control starts now.
+  }
+
+  /**
    * Raw PTY bytes that follow what was received so far.
    * @param {Uint8Array} bytes
    */

@@ -9,7 +9,7 @@ import { WebLinksAddon } from "@xterm/addon-web-links";
 import { WebglAddon } from "@xterm/addon-webgl";
 
 import { h } from "../common/dom.js";
-import { endNotice } from "../common/format.js";
+import { droppedNotice, endNotice } from "../common/format.js";
 import { isTerminalResponse } from "./replay-guard.js";
 import { StatusBar } from "./statusbar.js";
 import { OutputStream } from "./stream.js";
@@ -182,7 +182,12 @@ export class TerminalView {
         this.bar.setSession(session);
         this.ptySize = { cols: session.cols || 0, rows: session.rows || 0 };
         const replayEnd = typeof session.offset === "number" ? session.offset : start;
-        if (msg.reset && this.stream.started) this.stream.restart(start, replayEnd);
+        if (msg.replay === "snapshot" && typeof msg.snapshot === "string") {
+          // The screen as it is now, then its output: earlier output is gone
+          // (`dropped`), which the bar says, as writing into the screen would spoil it.
+          this.stream.snapshot(msg.snapshot, start, replayEnd);
+          if (msg.dropped) this.bar.setNotice(droppedNotice(msg.reset));
+        } else if (msg.reset && this.stream.started) this.stream.restart(start, replayEnd);
         else this.stream.begin(start, replayEnd);
         this.stream.streamId = typeof msg.stream === "string" ? msg.stream : "";
         this._followPty();
@@ -211,6 +216,11 @@ export class TerminalView {
       }
       case "gap":
         this.stream.lost(msg.from, msg.to);
+        break;
+      case "snapshot":
+        // This view fell out of the buffer: the screen at `offset`, then its output.
+        this.stream.snapshot(msg.snapshot, msg.offset, msg.offset);
+        this.bar.setNotice(droppedNotice(false));
         break;
       case "error": {
         // E.g. typing into an ended session: say it once, not per keystroke.

@@ -40,7 +40,15 @@ export interface Server {
 /** A text message from the session socket (or the comm relay). */
 export type ServerMessage =
   /** `offset`: where the output that follows starts */
-  | { type: "hello"; session?: Session; offset?: number; stream?: string; reset?: boolean }
+  /**
+   * `replay`: "bytes" (raw output from `offset`) or "snapshot" (`snapshot`, the screen
+   * as escape sequences, stands for the output before `offset`); `dropped`: output
+   * the view asked for has left the replay buffer
+   */
+  | {
+      type: "hello"; session?: Session; offset?: number; stream?: string; reset?: boolean;
+      replay?: "bytes" | "snapshot"; snapshot?: string; dropped?: boolean;
+    }
   | { type: "state"; state: string; state_detail?: string }
   | { type: "session"; session: Session }
   | { type: "resize"; cols: number; rows: number }
@@ -48,6 +56,8 @@ export type ServerMessage =
   | { type: "exit"; exit_code?: number | null; state?: string; reason?: string }
   /** output `from`..`to` is lost (it left the replay buffer) */
   | { type: "gap"; from: number; to: number }
+  /** after a `gap`: the screen at `offset` as escape sequences; output continues there */
+  | { type: "snapshot"; offset: number; snapshot: string }
   | { type: "error"; code?: string; message?: string }
   | { type: "pong" };
 

@@ -3,6 +3,10 @@
 Protocol (see the README): the server first sends ``hello`` with the model
 and the offset ``M`` of the first byte that follows, then binary frames of raw
 PTY bytes contiguous from ``M``. Control messages are text JSON both ways.
+When the asked offset has left the buffer (or ``?replay=screen`` asks for it),
+``hello`` carries the screen at ``M`` as escape sequences (``replay:
+"snapshot"``): raw bytes from the buffer's start would begin mid-stream, with
+no modes, colours or alternate screen, and draw a wrong picture.
 
 Backpressure: the pump sends one frame at a time and awaits tornado's write
 future, so a slow client holds at most one frame in the server; a client that
@@ -80,6 +84,10 @@ class SessionWebSocket(JSONErrors, WebSocketMixin, JupyterHandler, WebSocketHand
                     raise ValueError
             except ValueError:
                 raise web.HTTPError(400, "'offset' must be a non-negative integer") from None
+        replay = self.get_query_argument("replay", "bytes")
+        if replay not in ("bytes", "screen"):
+            raise web.HTTPError(400, "'replay' must be 'bytes' or 'screen'")
+        self.want_screen = replay == "screen"
         self.client_stream = self.get_query_argument("stream", None)
         if self.client_stream is not None and not STREAM_ID.fullmatch(self.client_stream):
             raise web.HTTPError(400, "'stream' must be a stream id from a hello or session model")
@@ -107,22 +115,38 @@ class SessionWebSocket(JSONErrors, WebSocketMixin, JupyterHandler, WebSocketHand
             return
         buffer = self.session.buffer
         reset = self._offsets_reset()
-        self.cursor = buffer.start if reset else min(max(self.cursor, buffer.start), buffer.end)
+        asked = 0 if reset else self.cursor
+        dropped = asked < buffer.start  # output the client asked for is gone
+        self.cursor = min(max(asked, buffer.start), buffer.end)
+        hello: dict[str, Any] = {
+            "type": "hello",
+            "session": self.session.model(),
+            "offset": self.cursor,
+            "stream": self.session.stream,
+            "reset": reset,
+            "replay": "bytes",
+            "dropped": dropped,
+        }
+        snapshot = self._snapshot() if dropped or self.want_screen else None
+        if snapshot is not None:
+            self.cursor, hello["snapshot"] = snapshot
+            hello.update(offset=self.cursor, replay="snapshot")
         self._wake = asyncio.Event()
         self._closed = False
         self._exit_message: dict[str, Any] | None = None
-        self._send_json(
-            {
-                "type": "hello",
-                "session": self.session.model(),
-                "offset": self.cursor,
-                "stream": self.session.stream,
-                "reset": reset,
-            }
-        )
+        self._send_json(hello)
         self.session.attach(self)
         self._pump_task = asyncio.ensure_future(self._pump())
         self._wake.set()
+
+    def _snapshot(self) -> tuple[int, str] | None:
+        """The server's screen and the offset its raw bytes continue at, or None
+        (no screen model, or its offset is not in the buffer: then raw bytes)."""
+        snapshot = self.manager.snapshot(self.session.id)
+        buffer = self.session.buffer
+        if snapshot is None or not buffer.start <= snapshot[0] <= buffer.end:
+            return None
+        return snapshot
 
     def _offsets_reset(self) -> bool:
         """True when the client's offset cannot mean what it saw: it belongs to another
@@ -166,9 +190,8 @@ class SessionWebSocket(JSONErrors, WebSocketMixin, JupyterHandler, WebSocketHand
                         break  # wait for an ack (it sets _wake)
                 start, data = buffer.read(self.cursor, budget)
                 if start > self.cursor:
-                    self._send_json({"type": "gap", "from": self.cursor, "to": start})
-                    if self.acked is not None:
-                        self.acked = max(self.acked, start)
+                    self._fell_behind(start)
+                    continue  # read again from the new cursor
                 self.cursor = start + len(data)
                 if not data:
                     break
@@ -179,6 +202,20 @@ class SessionWebSocket(JSONErrors, WebSocketMixin, JupyterHandler, WebSocketHand
             if self._exit_message is not None and self.cursor >= buffer.end:
                 self._send_json(self._exit_message)
                 self._exit_message = None
+
+    def _fell_behind(self, start: int) -> None:
+        """Bytes this viewer had not been sent left the buffer. The raw bytes from
+        ``start`` would draw a wrong picture, so with a screen model the stream goes
+        on at the snapshot's offset ``K`` and a ``snapshot`` message (after the
+        ``gap``, which clients that do not know it still follow) redraws the screen."""
+        snapshot = self._snapshot()
+        to = snapshot[0] if snapshot is not None else start
+        self._send_json({"type": "gap", "from": self.cursor, "to": to})
+        if snapshot is not None:
+            self._send_json({"type": "snapshot", "offset": to, "snapshot": snapshot[1]})
+        if self.acked is not None:
+            self.acked = max(self.acked, to)
+        self.cursor = to
 
     # -------------------------------------------------------- client → session
     async def on_message(self, message: str | bytes) -> None:

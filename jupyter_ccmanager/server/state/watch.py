@@ -36,6 +36,7 @@ class SessionWatch:
             self.feeder = ScreenFeeder(model, on_update=self._on_screen_update)
             self.reader = ScreenReader(self.feeder)
             session.output_listeners.append(self.feeder.on_output)
+            session.before_append.append(self.feeder.before_append)
         if profile.rules and self.feeder is not None:
             self.detector = StateDetector(session, profile, self.feeder, self.reader)
         elif not profile.claude:
@@ -125,12 +126,21 @@ class SessionWatch:
         return {
             "lines": lines,
             "cursor": model.cursor(),
-            "cols": model.screen.columns,
-            "rows": model.screen.lines,
+            "cols": model.cols,
+            "rows": model.rows,
             "offset": model.offset,
             "state": session.state.value,
             "state_detail": session.state.detail,
         }
+
+    def snapshot(self) -> tuple[int, str] | None:
+        """The screen as escape sequences and the offset they stand for (see
+        :meth:`ScreenModel.snapshot`), parsed up to the buffer's end; None without
+        a screen model."""
+        if self.feeder is None:
+            return None
+        self.feeder.catch_up()
+        return self.feeder.model.snapshot()
 
     def close(self) -> None:
         for part in (self.feeder, self.detector, self.activity):
