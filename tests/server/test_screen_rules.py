@@ -54,3 +54,22 @@ def test_reply_text_quoting_a_dialog_is_not_waiting() -> None:
     lines[box - 1] = "● The CLI asks: Do you want to proceed? Esc to cancel"
     region = rule_region(lines, re.compile(profile.region))
     assert match_screen(compile_rules(profile.rules), region) == ("idle", None)
+
+
+SETTLING = {
+    "✢ Moseying… (running stop hook)": True,
+    "✢ Embellishing…": True,  # an http Stop hook comes before the reply is drawn
+    "· Whirlpooling… (1s · ↓ 23 tokens)": True,
+    "✻ Baked for 0s": False,
+    "● Demo mode (no Anthropic API): you said: hello…": False,
+    "  ⎿  Running…": False,
+}
+
+
+@pytest.mark.parametrize(("line", "settling"), sorted(SETTLING.items()))
+def test_settling_lines(line: str, settling: bool) -> None:
+    """A Stop hook's idle waits while the screen shows one of these (the turn ending)."""
+    rules = builtin_profiles()["claude"].rules["settling"]
+    patterns = [re.compile(r["pattern"], re.M) for r in rules]
+    screen = f"\u276f hello\n\n{line}\n\n──────\n\u276f\n──────"  # the prompt, U+276F
+    assert any(p.search(screen) for p in patterns) is settling

@@ -35,11 +35,12 @@ CLAUDE_RULES: dict[str, list[dict[str, str]]] = {
     ],
     # Read over the whole bottom of the screen (not only below the rule): the turn
     # is over for the hooks but still ending on screen, e.g. the spinner line
-    # "✢ Moseying… (running stop hook)" above the prompt box. A Stop hook's idle
-    # waits for these to go (a little while at most).
+    # "✢ Moseying… (running stop hook)" above the prompt box, or (an http Stop hook
+    # arrives before the TUI has drawn the reply) a bare "✢ Embellishing…". A Stop
+    # hook's idle waits for these to go (a little while at most).
     "settling": [
         {"pattern": r"(?i)\(running stop hook"},
-        {"pattern": r"^\s*\S \w+…\s*\("},
+        {"pattern": r"^\s*\S \w+…\s*(\(|$)"},
     ],
     # Lines that are the TUI's own, never part of a reply read from the output:
     # spinners, "✻ Baked for 2s", hints under the box.
