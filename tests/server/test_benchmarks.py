@@ -11,11 +11,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from benchmarks.claudecost import claude_path
 from benchmarks.rows import rows
 from tests.helpers.paths import REPO
 
 
+@pytest.mark.timeout(1000)
 def test_benchmarks_smoke(tmp_path: Path) -> None:
     out = tmp_path / "RESULTS.md"
     proc = subprocess.run(
@@ -23,7 +26,7 @@ def test_benchmarks_smoke(tmp_path: Path) -> None:
         cwd=REPO,
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=900,  # bounds a hang only: at load 8 the smoke took more than 300 s
     )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     report = out.read_text()

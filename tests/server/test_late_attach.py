@@ -286,8 +286,11 @@ async def test_htop(api: Api, jp_ws_fetch: Any, manager: Any, jp_root_dir: Path)
         await typed(api, late, sid, "htop -d 2\r")
 
         async def refreshed() -> None:
+            # Ctrl-L: a full redraw (htop's own refreshes draw only what changed, too
+            # little to overflow the buffer in 400 steps on a loaded machine).
             before = late.session.buffer.end
-            await auntil(lambda: late.session.buffer.end > before, 20, "an htop refresh")
+            await api.send(sid, "\x0c")
+            await auntil(lambda: late.session.buffer.end > before, 20, "an htop redraw")
 
         await late.overflow(refreshed)
         async with reading(await open_viewer(jp_ws_fetch, sid, offset=0)) as b:
