@@ -71,8 +71,9 @@ async def test_prompt_reply_and_conversation_id(
 
 
 async def test_permission_prompt_waits_then_tool_runs(
-    api: Api, env: dict[str, str], fake_api: FakeAnthropic, jp_root_dir: Path
+    api: Api, env: dict[str, str], fake_api: FakeAnthropic, jp_root_dir: Path, manager: Any
 ) -> None:
+    """The PermissionRequest reaches the server over an http hook (the default)."""
     model = await start_claude(api, env)
     sid = model["id"]
     marker = Path(jp_root_dir) / "marker"
@@ -83,6 +84,9 @@ async def test_permission_prompt_waits_then_tool_runs(
     assert status == 200, result
     assert (result["state"], result["state_detail"]) == ("waiting", "permission")
     assert "Do you want to proceed?" in await api.screen_text(sid)
+    events = [e.get("hook_event_name") for e in manager.watches[sid].detector.events]
+    assert "PermissionRequest" in events, events
+    assert (await api.get(sid))["pending"]["tool"] == "Bash", "the tool the hook named"
     assert not marker.exists()
     await api.send(sid, "\r")  # "1. Yes" is selected
     done = await wait_state(api, sid, "idle", timeout=60)

@@ -5,23 +5,22 @@ Checked with the real CLI against the fake Messages API: every event but
 SessionStart over http, so that one stays a command), the per-session secret
 is filled into the header by the CLI from its environment and is never on the
 command line, and the states those events announce arrive: busy at the prompt,
-waiting (with the tool the PermissionRequest hook names) at a permission
-dialog, idle at Stop. ``hook_transport = "command"`` still works the old way.
+waiting at a permission dialog (with the tool the hook names: checked in
+tests/claude/test_claude.py, http being the default), idle at Stop.
+``hook_transport = "command"`` still works the old way.
 """
 
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from jupyter_ccmanager.server.agents.hooks import HOOK_EVENTS, SECRET_HEADER, hook_settings
-from jupyter_ccmanager.server.demo.api import Bash, FakeAnthropic, Text
+from jupyter_ccmanager.server.demo.api import FakeAnthropic, Text
 from tests.claude import test_claude as base
 from tests.helpers.api import Api
-from tests.helpers.waiting import wait_state
 
 pytestmark = pytest.mark.claude
 
@@ -71,27 +70,6 @@ async def test_prompt_and_stop_over_http(
     assert "UserPromptSubmit" in events and "Stop" in events, f"http hooks came: {events}"
     history = [h["state"] for h in (await api.get(sid))["state_history"]]
     assert "busy" in history and history[-1] == "idle"
-
-
-async def test_permission_request_over_http(
-    api: Api, env: dict[str, str], fake_api: FakeAnthropic, jp_root_dir: Path, manager: Any
-) -> None:
-    model = await start_claude(api, env)
-    sid = model["id"]
-    assert hooks_of(manager.get(sid).argv)["PermissionRequest"] == "http"
-    marker = Path(jp_root_dir) / "http-marker"
-    fake_api.queue(Bash(f"touch {marker}", "Create a marker"), Text("Made it."))
-    status, result = await api.call(
-        "POST", "sessions", sid, "prompt", body={"text": "make the marker", "timeout": 60}
-    )
-    assert status == 200, result
-    assert (result["state"], result["state_detail"]) == ("waiting", "permission")
-    events = [e.get("hook_event_name") for e in manager.watches[sid].detector.events]
-    assert "PermissionRequest" in events, events
-    assert (await api.get(sid))["pending"]["tool"] == "Bash", "the tool the http hook named"
-    await api.send(sid, "\r")
-    await wait_state(api, sid, "idle", timeout=60)
-    assert marker.exists()
 
 
 class TestCommandTransport:
