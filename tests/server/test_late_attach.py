@@ -241,6 +241,20 @@ def colour_file(tmp: Path) -> Path:
     return path
 
 
+async def attach_late_then_end(
+    api: Api, jp_ws_fetch: Any, late: Late, sid: str, program: str, end: str, phase: str = "quit"
+) -> tuple[Screen, Screen]:
+    """Viewer B attaches late; A and B are compared while ``program`` runs and after
+    ``end`` is typed; ``GET screen`` then equals A's screen. A's two screens."""
+    async with reading(await open_viewer(jp_ws_fetch, sid, offset=0)) as b:
+        late.attach(b)
+        running, _ = await late.compare(program, "running")
+        await run_line(api, late, sid, end)
+        ended, _ = await late.compare(program, phase)
+        assert await screen_lines(api, sid) == [line.rstrip() for line in ended.text]
+    return running, ended
+
+
 async def test_vim(api: Api, jp_ws_fetch: Any, manager: Any, jp_root_dir: Path) -> None:
     tmp_path = jp_root_dir
     sid, late, a = await start_shell(api, jp_ws_fetch, manager, tmp_path)
@@ -251,14 +265,8 @@ async def test_vim(api: Api, jp_ws_fetch: Any, manager: Any, jp_root_dir: Path) 
             api, late, sid, f"vim -u NONE -N -i NONE -c 'syntax on' -c 'set number' {path.name}\r"
         )
         await late.overflow(lambda: typed(api, late, sid, "\x06"))  # Ctrl-F: a page down
-        async with reading(await open_viewer(jp_ws_fetch, sid, offset=0)) as b:
-            late.attach(b)
-            a_screen, _ = await late.compare("vim", "running")
-            assert a_screen.buffer == "alternate"
-            await run_line(api, late, sid, "\x1b:q!\r")
-            a_screen, _ = await late.compare("vim", "quit")
-            assert a_screen.buffer == "normal"
-            assert await screen_lines(api, sid) == [line.rstrip() for line in a_screen.text]
+        running, ended = await attach_late_then_end(api, jp_ws_fetch, late, sid, "vim", "\x1b:q!\r")
+        assert (running.buffer, ended.buffer) == ("alternate", "normal")
 
 
 async def test_less(api: Api, jp_ws_fetch: Any, manager: Any, jp_root_dir: Path) -> None:
@@ -269,13 +277,8 @@ async def test_less(api: Api, jp_ws_fetch: Any, manager: Any, jp_root_dir: Path)
         path = colour_file(tmp_path)
         await typed(api, late, sid, f"less -R {path.name}\r")
         await late.overflow(lambda: typed(api, late, sid, " "))
-        async with reading(await open_viewer(jp_ws_fetch, sid, offset=0)) as b:
-            late.attach(b)
-            a_screen, _ = await late.compare("less", "running")
-            assert a_screen.buffer == "alternate"
-            await run_line(api, late, sid, "q")
-            a_screen, _ = await late.compare("less", "quit")
-            assert await screen_lines(api, sid) == [line.rstrip() for line in a_screen.text]
+        running, _ = await attach_late_then_end(api, jp_ws_fetch, late, sid, "less", "q")
+        assert running.buffer == "alternate"
 
 
 async def test_htop(api: Api, jp_ws_fetch: Any, manager: Any, jp_root_dir: Path) -> None:
@@ -293,13 +296,8 @@ async def test_htop(api: Api, jp_ws_fetch: Any, manager: Any, jp_root_dir: Path)
             await auntil(lambda: late.session.buffer.end > before, 20, "an htop redraw")
 
         await late.overflow(refreshed)
-        async with reading(await open_viewer(jp_ws_fetch, sid, offset=0)) as b:
-            late.attach(b)
-            a_screen, _ = await late.compare("htop", "running")
-            assert a_screen.buffer == "alternate" and a_screen.modes["mouseTrackingMode"] != "none"
-            await run_line(api, late, sid, "q")
-            a_screen, _ = await late.compare("htop", "quit")
-            assert await screen_lines(api, sid) == [line.rstrip() for line in a_screen.text]
+        running, _ = await attach_late_then_end(api, jp_ws_fetch, late, sid, "htop", "q")
+        assert running.buffer == "alternate" and running.modes["mouseTrackingMode"] != "none"
 
 
 COLOUR_SCRIPT = r"""
@@ -323,13 +321,10 @@ async def test_colour_shell(api: Api, jp_ws_fetch: Any, manager: Any, jp_root_di
         # switch to leave the buffer: a late viewer must still draw the same way.
         await run_line(api, late, sid, "printf '\\033[1;31m\\033(0'; seq 1 40000\r")
         assert late.session.buffer.start > 0, "the output overflowed the buffer"
-        async with reading(await open_viewer(jp_ws_fetch, sid, offset=0)) as b:
-            late.attach(b)
-            await late.compare("colour shell", "running")
-            await run_line(api, late, sid, "echo lqqk\r")
-            a_screen, _ = await late.compare("colour shell", "after")
-            assert "┌──┐" in "\n".join(a_screen.text)
-            assert await screen_lines(api, sid) == [line.rstrip() for line in a_screen.text]
+        _, ended = await attach_late_then_end(
+            api, jp_ws_fetch, late, sid, "colour shell", "echo lqqk\r", phase="after"
+        )
+        assert "┌──┐" in "\n".join(ended.text)
 
 
 @pytest.mark.claude
