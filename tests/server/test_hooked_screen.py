@@ -1,11 +1,13 @@
 # ruff: noqa: RUF001 (the TUI's own characters)
-"""While the hooks say busy, the state detector does not render the screen on every tick.
+"""A screen nobody needs at the moment costs no parsing ticks and no renders.
 
 Rendering the screen to text was most of a busy claude session's server cost
 (57 % of the samples in a profile of four). A real program here draws a
-Claude-like busy frame every 30 ms; once a hook said busy, the screen is read
-at most about once a second, yet it still notices what hooks miss: the frames
-stop (an Esc interrupt fires no Stop hook) and the session goes idle.
+Claude-like busy frame every 30 ms; once a hook said busy, the screen is
+neither parsed per tick nor rendered per frame, yet it still notices what hooks
+miss: the frames stop (an Esc interrupt fires no Stop hook) and the session
+goes idle. A shell's screen is parsed only when someone reads it, or when its
+backlog grows past ``LAZY_LAG``.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Any
 import pytest
 
 from jupyter_ccmanager.server.agents.claude_rules import CLAUDE_REGION, CLAUDE_RULES
+from jupyter_ccmanager.server.state.screen import LAZY_LAG
 from tests.helpers.api import Api
 from tests.helpers.waiting import auntil, wait_state
 
@@ -75,24 +78,47 @@ async def test_busy_hook_screen_read_rarely_but_still_read(
 
     await hook("SessionStart")
     await wait_state(api, sid, "idle", timeout=30)
-    ticks = 0
-    update = watch.feeder.on_update
-
-    def counted() -> None:
-        nonlocal ticks
-        ticks += 1
-        update()
-
     await api.send(sid, "go\r")
     await hook("UserPromptSubmit")
     await wait_state(api, sid, "busy", timeout=30)
-    watch.feeder.on_update = counted
-    renders = watch.reader.renders
-    await auntil(lambda: ticks >= 30, timeout=60, what="30 screen updates")
+    await auntil(lambda: frames(session, 0) >= 3, timeout=30, what="the first busy frames")
+    start, ticks, renders = session.buffer.end, watch.feeder.ticks, watch.reader.renders
+    await auntil(lambda: frames(session, start) >= 100, timeout=120, what="100 busy frames")
+    ticked = watch.feeder.ticks - ticks
     rendered = watch.reader.renders - renders
-    assert rendered <= ticks // 5 + 1, f"{rendered} renders in {ticks} screen updates"
+    # Fed per tick (every 50 ms) and read per frame, this would be ~60 and ~100.
+    assert ticked <= 10, f"{ticked} parsing ticks in 100 frames while the hooks say busy"
+    assert rendered <= 10, f"{rendered} renders in 100 frames while the hooks say busy"
     assert (await api.get(sid))["state"] == "busy"
     stop_file.touch()  # the frames stop and no Stop hook comes (an interrupt)
     idle = await wait_state(api, sid, "idle", timeout=30)
     assert idle["state"] == "idle", "the screen is still read while the hooks say busy"
+    await api.call("DELETE", "sessions", sid)
+
+
+def frames(session: Any, since: int) -> int:
+    """Busy frames drawn since buffer offset ``since``."""
+    _, data = session.buffer.read(since, session.buffer.capacity)
+    return int(data.count(b"esc to interrupt"))
+
+
+async def test_shell_screen_parsed_only_when_read_or_far_behind(api: Api, manager: Any) -> None:
+    model = await api.create(command=["/bin/sh"])
+    sid = model["id"]
+    watch = manager.watches[sid]
+    feeder = watch.feeder
+    await api.send(sid, "echo lazy-$((6 * 7))\r")
+    await auntil(lambda: b"lazy-42" in manager.get(sid).buffer.read(0, 1 << 20)[1], what="echo")
+    # The read that brought the echo ran the output listeners: no parsing is due.
+    assert feeder.model.lag > 0 and feeder._timer is None, "a shell nobody reads is parsed"
+    assert "lazy-42" in await api.screen_text(sid)  # a read catches up first
+    assert feeder.model.lag == 0
+    # A backlog past LAZY_LAG is parsed in the background, without a reader.
+    long_line = f"head -c {3 * LAZY_LAG} /dev/zero | tr '\\0' x; echo; echo done-$((1 + 1))\r"
+    await api.send(sid, long_line)
+    await auntil(
+        lambda: b"done-2" in manager.get(sid).buffer.read(0, 8 << 20)[1], what="the long line"
+    )
+    await auntil(lambda: feeder.model.lag < LAZY_LAG, timeout=60, what="the backlog parsed")
+    assert feeder.ticks > 0
     await api.call("DELETE", "sessions", sid)

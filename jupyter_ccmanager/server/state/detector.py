@@ -24,6 +24,8 @@ hooks say busy, which they do exactly, the rules are read at most once per
 ``HOOKED_BUSY_INTERVAL``, and while the output keeps flowing only once it
 pauses (or every ``HOOKED_BUSY_MAX``): the screen then only has to catch what
 hooks miss (an Esc interrupt fires no Stop; the TUI then stops drawing).
+Between those readings the screen is not even parsed (:meth:`wants_updates`):
+each reading catches it up from the replay buffer in one go.
 """
 
 from __future__ import annotations
@@ -233,6 +235,12 @@ class StateDetector:
         paused_at = self.feeder.last_output + HOOKED_BUSY_QUIET
         soonest = max(self.evaluated_at + HOOKED_BUSY_INTERVAL, paused_at)
         return min(soonest, self.evaluated_at + HOOKED_BUSY_MAX) - now
+
+    def wants_updates(self) -> bool:
+        """Whether each screen update should reach :meth:`evaluate`: not while the hooks
+        say busy and the next reading is already scheduled (it catches the screen up
+        itself), so a busy agent's screen is parsed once per reading, not per tick."""
+        return self._timer is None or self._hooked_busy_wait(time.monotonic()) <= 0
 
     def evaluate(self) -> None:
         """Re-read the screen (called after each screen update and by timers)."""

@@ -7,6 +7,11 @@ Still, the screen never sees bytes as they arrive: the session only marks it
 dirty (O(1)), and a timer feeds it from the replay buffer in slices. During a
 flood it waits for the output to pause, then catches up. Only bytes that left
 the replay buffer before they were parsed make it start over (``resets``).
+
+A screen nobody needs at the moment (a shell's, or an agent's while its hooks
+say busy) is not fed as output comes: its backlog waits in the replay buffer
+until a reader asks (every read catches up first) or grows to ``LAZY_LAG``, so
+such a session costs no timer wake-ups.
 """
 
 from __future__ import annotations
@@ -26,6 +31,9 @@ SLICE = 256 * 1024  # most bytes parsed per tick (about 10 ms)
 FLOOD = 2 << 20  # behind by more than this: stop parsing until output pauses
 TICK = 0.05  # seconds between feeding ticks while there is work
 CATCH_UP_TICK = 0.001  # between ticks while a backlog is drained after a flood
+#: Backlog a screen nobody needs may keep unparsed: catching up on demand then costs
+#: one slice at most (a snapshot for a late viewer, a ``screen`` request).
+LAZY_LAG = SLICE
 
 # avt writes 8-bit C1 controls (CSI as U+009B ...); a viewer decoding UTF-8 may
 # not take those, so the snapshot uses their 7-bit ESC forms.
@@ -160,12 +168,21 @@ class ScreenFeeder:
     time and arms a timer. Each tick parses at most ``SLICE`` bytes; during a
     flood ticks parse nothing until the output has paused for a tick, then the
     backlog is drained a slice per loop turn. ``on_update`` is called after
-    every tick that changed the screen.
+    every tick that changed the screen. ``wanted`` says whether anyone needs
+    those updates as they happen; while nobody does, output arms no timer until
+    the backlog reaches ``LAZY_LAG`` (``ticks`` counts the ticks, for tests).
     """
 
-    def __init__(self, model: ScreenModel, on_update: Callable[[], None]) -> None:
+    def __init__(
+        self,
+        model: ScreenModel,
+        on_update: Callable[[], None],
+        wanted: Callable[[], bool] = lambda: True,
+    ) -> None:
         self.model = model
         self.on_update = on_update
+        self.wanted = wanted
+        self.ticks = 0
         self.last_output = time.monotonic()
         self._timer: asyncio.Handle | None = None
         self.closed = False
@@ -191,11 +208,12 @@ class ScreenFeeder:
             if self._timer is not None:
                 self._timer.cancel()
             self._timer = asyncio.get_running_loop().call_soon(self._tick)
-        elif self._timer is None:
+        elif self._timer is None and (model.lag >= LAZY_LAG or self.wanted()):
             self._timer = asyncio.get_running_loop().call_later(TICK, self._tick)
 
     def _tick(self) -> None:
         self._timer = None
+        self.ticks += 1
         if self.closed:
             return
         model = self.model

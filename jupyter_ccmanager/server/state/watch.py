@@ -33,7 +33,7 @@ class SessionWatch:
         self.activity: ActivityMonitor | None = None
         if screen:
             model = ScreenModel(session.buffer, session.cols, session.rows)
-            self.feeder = ScreenFeeder(model, on_update=self._on_screen_update)
+            self.feeder = ScreenFeeder(model, self._on_screen_update, self._updates_wanted)
             self.reader = ScreenReader(self.feeder)
             session.output_listeners.append(self.feeder.on_output)
             session.before_append.append(self.feeder.before_append)
@@ -52,6 +52,15 @@ class SessionWatch:
         if self.feeder is not None:  # the new process draws a fresh screen
             self.feeder.model.reset(self.session.buffer.end)
             self.feeder.on_output()
+
+    def _updates_wanted(self) -> bool:
+        """Whether screen updates must be parsed as output comes: for the detector
+        (unless the hooks say busy and it has a reading scheduled) and for a
+        waiting agent's question (options drawn later). A shell's screen waits
+        for whoever reads it."""
+        if self.session.state.value == WAITING:
+            return True
+        return self.detector is not None and self.detector.wants_updates()
 
     def _on_screen_update(self) -> None:
         if self.detector is not None:
