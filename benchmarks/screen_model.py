@@ -3,7 +3,9 @@
 Feeds the same colourful, cursor-addressed output (a TUI redrawing at random
 places, like htop or Claude Code's spinner lines) to the server's
 :class:`ScreenModel` (avt) and, when it is installed, to pyte (the model before
-#12), and times one ``lines()`` and one ``snapshot()`` of a 120x40 screen. Not
+#12), and times one ``lines()`` and one ``snapshot()`` of a 120x40 screen; then
+the model's speed on a flood of short lines (``yes``: a scroll per 2 bytes, the
+emulator's worst case). Not
 part of ``python -m benchmarks``: it starts no server, it measures one object.
 """
 
@@ -41,6 +43,18 @@ def best(runs: int, fn: Any) -> float:
         fn()
         times.append(time.perf_counter() - start)
     return min(times)
+
+
+def feed_rate(data: bytes) -> float:
+    """MB/s at which :class:`ScreenModel` parses ``data`` (best of 3)."""
+
+    def feed() -> None:
+        buffer = ReplayBuffer(len(data) + 1)
+        model = ScreenModel(buffer, COLS, ROWS)
+        buffer.append(data)
+        model.feed_all()
+
+    return len(data) / best(3, feed) / 1e6
 
 
 def measure_avt(data: bytes) -> dict[str, float]:
@@ -84,6 +98,8 @@ def main() -> None:
             print(f"{name:5} not installed")
             continue
         print(f"{name:5} " + "  ".join(f"{k} {v:.3g}" for k, v in result.items()))
+    lines = feed_rate(b"y\r\n" * 1_000_000)
+    print(f"avt   short lines (yes) feed MB/s {lines:.3g}")
 
 
 if __name__ == "__main__":

@@ -11,9 +11,11 @@ from __future__ import annotations
 import random
 from typing import Any
 
+from avt._avt import Vt
+
 from jupyter_ccmanager.server.replay import ReplayBuffer
 from jupyter_ccmanager.server.state.modes import ModeTracker
-from jupyter_ccmanager.server.state.screen import ScreenModel
+from jupyter_ccmanager.server.state.screen import FEED_CHARS, ScreenModel
 from tests.helpers.api import Api
 from tests.helpers.waiting import auntil
 from tests.helpers.xterm import render
@@ -104,6 +106,18 @@ def test_lines_are_rendered_once_per_change_and_generation_says_when() -> None:
     generation = model.generation
     model.resize(COLS + 5, ROWS)
     assert model.generation > generation and model.cols == COLS + 5
+
+
+def test_long_feeds_are_parsed_in_pieces_with_the_same_result() -> None:
+    """The model hands avt ``FEED_CHARS`` at a time (speed): sequences and characters
+    cut between two pieces still make the screen one call would make."""
+    for shift in range(len(STREAM)):
+        data = "é" * (FEED_CHARS - shift) + STREAM.decode() + "y\r\n" * FEED_CHARS
+        whole = Vt(COLS, ROWS, scrollback_limit=0)
+        whole.feed_str(data)
+        model = model_after(data.encode())
+        assert model.lines() == [line.text.rstrip() for line in whole.view()], shift
+        assert model.vt.dump() == whole.dump(), shift
 
 
 def test_rows_are_not_joined_when_a_line_wraps() -> None:
