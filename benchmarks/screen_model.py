@@ -45,29 +45,24 @@ def best(runs: int, fn: Any) -> float:
     return min(times)
 
 
+def fed_model(data: bytes) -> ScreenModel:
+    """A fresh :class:`ScreenModel` that has parsed ``data``."""
+    buffer = ReplayBuffer(len(data) + 1)
+    model = ScreenModel(buffer, COLS, ROWS)
+    buffer.append(data)
+    model.feed_all()
+    return model
+
+
 def feed_rate(data: bytes) -> float:
     """MB/s at which :class:`ScreenModel` parses ``data`` (best of 3)."""
-
-    def feed() -> None:
-        buffer = ReplayBuffer(len(data) + 1)
-        model = ScreenModel(buffer, COLS, ROWS)
-        buffer.append(data)
-        model.feed_all()
-
-    return len(data) / best(3, feed) / 1e6
+    return len(data) / best(3, lambda: fed_model(data)) / 1e6
 
 
 def measure_avt(data: bytes) -> dict[str, float]:
-    def feed() -> ScreenModel:
-        buffer = ReplayBuffer(len(data) + 1)
-        model = ScreenModel(buffer, COLS, ROWS)
-        buffer.append(data)
-        model.feed_all()
-        return model
-
-    model = feed()
+    model = fed_model(data)
     return {
-        "feed MB/s": len(data) / best(3, feed) / 1e6,
+        "feed MB/s": feed_rate(data),
         "lines() ms": best(20, lambda: (model._changed(), model.lines())) * 1e3,
         "snapshot ms": best(20, model.snapshot) * 1e3,
     }

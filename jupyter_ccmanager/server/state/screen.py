@@ -184,7 +184,7 @@ class ScreenFeeder:
         self,
         model: ScreenModel,
         on_update: Callable[[], None],
-        wanted: Callable[[], bool] = lambda: True,
+        wanted: Callable[[], bool],
     ) -> None:
         self.model = model
         self.on_update = on_update
